@@ -1,0 +1,42 @@
+// The .ingot offline model file: write a Graph, read it back (mmap, fully validated).
+// The byte layout is specified in docs/format.md and summarized in reader.h.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "ingot/op.h"
+#include "ir/graph.h"
+
+namespace ingot::format {
+
+inline constexpr std::uint32_t kFormatVersion = 1;
+inline constexpr std::size_t kDataAlignment = 64;
+
+// The file's bytes for `graph`. Deterministic: the same graph gives the same bytes. The graph is
+// not verified here; callers verify first (write_model does).
+Result<std::vector<std::byte>> serialize(const ir::Graph& graph);
+
+// Verifies `graph` against `registry`, serializes it and writes it atomically (temporary file,
+// then rename): on failure no file is left at `path`.
+Status write_model(const std::string& path, const ir::Graph& graph, const OpRegistry& registry);
+
+// Parses and validates a whole file held in memory. Constants are read-only views into `bytes`
+// kept alive by `keepalive` when `bytes` starts at a kDataAlignment boundary (always so for a
+// mapping); otherwise they are copied into aligned tensors, as kernels need aligned data. Every
+// node's op must be in `registry` at a readable version, with attributes valid against its
+// schema; the graph must pass ir::verify. `source` names the file in error messages, which read
+// "read file '<source>': ..." and give the byte offset of the bad field. Error kinds: bad_input
+// for malformed bytes, unsupported for what a newer build wrote (format version, op version,
+// unknown op, reserved storage type), verification for ir::verify failures.
+Result<ir::Graph> parse_model(std::span<const std::byte> bytes, std::shared_ptr<const void> keepalive,
+                              const OpRegistry& registry, const std::string& source);
+
+// mmaps `path` and parses it; constants view the mapping, which lives as long as they do.
+Result<ir::Graph> read_model(const std::string& path, const OpRegistry& registry);
+
+}  // namespace ingot::format

@@ -1,0 +1,55 @@
+// Building a graph one node at a time with shapes known as you go: what importers use. Each
+// node is checked against its op and its outputs inferred the moment it is added, so an
+// importer can read the shape of any value it has produced (Flatten, Reshape(-1), Dense on N-D).
+#pragma once
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "ir/passes.h"
+
+namespace ingot::ir {
+
+class GraphBuilder {
+ public:
+  explicit GraphBuilder(const OpRegistry& registry) : registry_(registry), constants_(graph_) {}
+  GraphBuilder(const GraphBuilder&) = delete;
+  GraphBuilder& operator=(const GraphBuilder&) = delete;
+
+  // A graph input; returns its value name (== `name`).
+  Result<std::string> input(const std::string& name, const Shape& shape, DType dtype = DType::f32);
+  // Adds a node (named `name`, or `name_1`, `name_2`, ... when taken), binds and infers it.
+  // Returns the names of its outputs.
+  Result<std::vector<std::string>> add(const std::string& name, const std::string& op,
+                                       std::vector<std::string> inputs, AttrMap attrs = {},
+                                       int num_outputs = 1);
+  // Single-output convenience.
+  Result<std::string> add1(const std::string& name, const std::string& op, std::vector<std::string> inputs,
+                           AttrMap attrs = {});
+  // A raw (f32) constant named `name` (made unique like nodes); returns a reference to it.
+  Result<TensorRef> constant(const std::string& name, const Tensor& value);
+  void output(const std::string& value) { graph_.outputs.push_back(value); }
+
+  const TensorInfo& info(const std::string& value) const;
+  Graph& graph() { return graph_; }
+  // Hands the graph over; the builder is empty afterwards.
+  Graph release();
+
+ private:
+  std::string unique(const std::string& wanted, bool constant);
+
+  const OpRegistry& registry_;
+  Graph graph_;
+  ConstantCache constants_;
+  std::map<std::string, TensorInfo, std::less<>> infos_;
+  std::set<std::string, std::less<>> taken_;  // node, value and constant names in use
+};
+
+// Re-encodes every f32 constant for `storage` (f16 for --weights f16). Constants already in
+// another storage and non-f32 constants stay as they are.
+Status convert_storage(Graph& graph, Storage storage);
+
+}  // namespace ingot::ir

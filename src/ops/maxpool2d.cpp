@@ -1,0 +1,125 @@
+// MaxPool2D: maximum over each kernel window of a rank-4 NHWC or NCHW activation. Padded
+// positions never win: the max runs over the in-image elements of the window only (TF's
+// "same" pooling and Caffe agree on this).
+//
+// Output size per spatial axis, with P = pad_begin + pad_end:
+//   floor mode: floor((H + P - k) / s) + 1
+//   ceil mode:  ceil((H + P - k) / s) + 1, minus 1 when any pad is > 0 and the last window
+//               would start at or past H + pad_begin (Caffe's PoolingLayer rounding)
+#include <algorithm>
+#include <cassert>
+#include <limits>
+
+#include "ops/common.h"
+#include "ops/registry.h"
+
+namespace ingot {
+namespace {
+
+struct MaxPool2DParams {
+  std::vector<std::int64_t> kernel;   // h, w
+  std::vector<std::int64_t> strides;  // h, w
+  std::vector<std::int64_t> pads;     // top, left, bottom, right
+  std::string layout;
+  bool ceil_mode = false;
+};
+
+Result<std::int64_t> pooled_size(const MaxPool2DParams& p, int axis, std::int64_t size) {
+  const char* name = axis == 0 ? "height" : "width";
+  const std::int64_t k = p.kernel[axis], s = p.strides[axis];
+  const std::int64_t pad_begin = p.pads[axis], pad_end = p.pads[axis + 2];
+  INGOT_ASSIGN_OR_RETURN(std::int64_t out,
+                         ops::window_positions(name, size, pad_begin, pad_end, k, s, p.ceil_mode));
+  if (p.ceil_mode) {
+    // Caffe tests "pad_h || pad_w", so a pad on either axis enables the clip on both.
+    const bool padded = p.pads[0] > 0 || p.pads[1] > 0 || p.pads[2] > 0 || p.pads[3] > 0;
+    if (padded && (out - 1) * s >= size + pad_begin) --out;
+    // Unpadded ceil rounding can still leave a last window wholly past the input (k < s);
+    // Caffe fills it with -FLT_MAX. Refuse rather than invent a value.
+    if ((out - 1) * s - pad_begin >= size) {
+      return bad_input(std::string("ceil_mode output ") + name + " " + std::to_string(out) +
+                       " must keep every window inside the input, got a last window starting at " +
+                       std::to_string((out - 1) * s - pad_begin) + " for input " + name + " " +
+                       std::to_string(size) + " (kernel " + std::to_string(k) + ", stride " +
+                       std::to_string(s) + ")");
+    }
+  }
+  return out;
+}
+
+Result<std::vector<TensorInfo>> infer_maxpool2d(const MaxPool2DParams& p,
+                                                std::span<const TensorInfo> in) {
+  INGOT_TRY(ops::expect_f32(in, 0));
+  INGOT_TRY(ops::expect_rank(in, 0, 4));
+  for (int i = 0; i < 4; ++i) {
+    if (p.pads[i] >= p.kernel[i % 2]) {
+      const std::string rule = "must each be < the kernel size of their axis " +
+                               attr_to_string(p.kernel) + " (pads: top, left, bottom, right)";
+      return bad_input("parameter 'pads' " + rule + ", got " + attr_to_string(p.pads));
+    }
+  }
+  const ops::Layout layout = ops::parse_layout(p.layout);
+  const ops::ImageGeometry x = ops::image_geometry(in[0].shape, layout);
+  INGOT_ASSIGN_OR_RETURN(const std::int64_t out_h, pooled_size(p, 0, x.h));
+  INGOT_ASSIGN_OR_RETURN(const std::int64_t out_w, pooled_size(p, 1, x.w));
+  const Shape out = ops::image_shape(layout, x.n, out_h, out_w, x.c);
+  INGOT_TRY(ops::check_output_shape(out));
+  return ops::single({out, DType::f32});
+}
+
+void maxpool2d_kernel(const MaxPool2DParams& p, const KernelArgs& args) {
+  const ops::Layout layout = ops::parse_layout(p.layout);
+  const ops::ImageGeometry xg = ops::image_geometry(args.inputs[0]->shape(), layout);
+  const ops::ImageGeometry yg = ops::image_geometry(args.outputs[0]->shape(), layout);
+  const auto x = args.inputs[0]->data<float>();
+  auto y = args.outputs[0]->mutable_data<float>();
+
+  for (std::int64_t n = 0; n < yg.n; ++n) {
+    for (std::int64_t c = 0; c < yg.c; ++c) {
+      for (std::int64_t oh = 0; oh < yg.h; ++oh) {
+        // Clip the window to the image: padded positions never take part.
+        const std::int64_t h0 = std::max<std::int64_t>(oh * p.strides[0] - p.pads[0], 0);
+        const std::int64_t h1 =
+            std::min<std::int64_t>(oh * p.strides[0] - p.pads[0] + p.kernel[0], xg.h);
+        for (std::int64_t ow = 0; ow < yg.w; ++ow) {
+          const std::int64_t w0 = std::max<std::int64_t>(ow * p.strides[1] - p.pads[1], 0);
+          const std::int64_t w1 =
+              std::min<std::int64_t>(ow * p.strides[1] - p.pads[1] + p.kernel[1], xg.w);
+          assert(h0 < h1 && w0 < w1);  // infer rejects windows with no in-image element
+          float m = -std::numeric_limits<float>::infinity();
+          for (std::int64_t ih = h0; ih < h1; ++ih) {
+            for (std::int64_t iw = w0; iw < w1; ++iw) m = std::max(m, x[xg.offset(n, ih, iw, c)]);
+          }
+          y[yg.offset(n, oh, ow, c)] = m;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+
+OpDef make_MaxPool2D_op() {
+  static const auto params =
+      ParamList<MaxPool2DParams>()
+          .required("kernel", &MaxPool2DParams::kernel, "window size (h, w)")
+          .range(1, 65536)
+          .size(2)
+          .optional("strides", &MaxPool2DParams::strides, {1, 1}, "window step (h, w)")
+          .range(1, 65536)
+          .size(2)
+          .optional("pads", &MaxPool2DParams::pads, {0, 0, 0, 0},
+                    "padding (top, left, bottom, right); each < kernel")
+          .range(0, 65536)
+          .size(4)
+          .optional("layout", &MaxPool2DParams::layout, "NHWC",
+                    "activation layout of input and output")
+          .choices(ops::layout_choices())
+          .optional("ceil_mode", &MaxPool2DParams::ceil_mode, false,
+                    "round the output size up, as Caffe does (false: down, as Keras does)");
+  return make_op<MaxPool2DParams>(
+      {.name = "MaxPool2D", .doc = "2-D max pooling; padded positions never win."}, params,
+      infer_maxpool2d, maxpool2d_kernel);
+}
+
+}  // namespace ingot
