@@ -85,7 +85,9 @@ using TensorLookup = std::function<const Tensor*(std::string_view name)>;
 
 struct KernelArgs {
   std::span<const Tensor* const> inputs;
-  std::span<Tensor* const> outputs;  // allocated by the caller with the shapes from infer
+  // Allocated by the caller with the shapes from infer. Their contents are stale (the runtime
+  // reuses arena memory): a kernel must write every output element before reading it.
+  std::span<Tensor* const> outputs;
 };
 
 // The type-erased form the registry stores.
@@ -171,7 +173,7 @@ Status assign_param(M& out, const AttrValue& value, const TensorLookup& lookup) 
   if constexpr (std::is_same_v<M, Tensor>) {
     const auto& ref = std::get<TensorRef>(value);
     const Tensor* t = lookup ? lookup(ref.name) : nullptr;
-    if (t == nullptr) return bad_input("tensor " + quoted(ref.name) + " must name a constant, got none of that name");
+    if (t == nullptr) return bad_input("tensor " + quote(ref.name) + " must name a constant, got none of that name");
     out = *t;
   } else if constexpr (std::is_same_v<M, float>) {
     out = static_cast<float>(std::get<double>(value));
@@ -249,7 +251,7 @@ class ParamList {
                                : spec.default_value ? &*spec.default_value
                                                     : nullptr;
       if (value == nullptr) continue;  // optional and unset; check_attrs caught missing required
-      INGOT_TRY_CTX(setters_[i](p, *value, lookup), "read parameter " + quoted(spec.name));
+      INGOT_TRY_CTX(setters_[i](p, *value, lookup), "read parameter " + quote(spec.name));
     }
     return p;
   }

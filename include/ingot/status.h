@@ -57,8 +57,8 @@ inline Status unsupported(std::string m) { return {ErrorKind::unsupported, std::
 inline Status io_error(std::string m) { return {ErrorKind::io, std::move(m)}; }
 inline Status internal_error(std::string m) { return {ErrorKind::internal, std::move(m)}; }
 
-// Quotes a name for messages: quoted("conv1") == "'conv1'".
-std::string quoted(const std::string& name);
+// Quotes a name for messages: quote("conv1") == "'conv1'".
+std::string quote(const std::string& name);
 
 template <class T>
 class [[nodiscard]] Result {

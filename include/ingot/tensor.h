@@ -39,8 +39,8 @@ class Shape {
   std::int64_t& operator[](std::size_t i) { return dims_[i]; }
   const std::vector<std::int64_t>& dims() const { return dims_; }
 
-  // Element count, or nullopt when a dim is negative, rank exceeds kMaxRank, or the count
-  // exceeds kMaxElements. A rank-0 shape has one element.
+  // Element count, or nullopt when a dim is negative or above kMaxElements, rank exceeds
+  // kMaxRank, or the count exceeds kMaxElements. A rank-0 shape has one element.
   std::optional<std::int64_t> element_count() const;
   // Element count of a shape already known to be valid.
   std::int64_t num_elements() const;
@@ -64,6 +64,8 @@ class Tensor {
   // Read-only view of `data`; `keepalive` owns the memory (a mapped file, say).
   static Tensor view(DType dtype, const Shape& shape, const void* data,
                      std::shared_ptr<const void> keepalive);
+  // Writable view of memory owned by `keepalive` (an activation arena, say).
+  static Tensor wrap(DType dtype, const Shape& shape, void* data, std::shared_ptr<const void> keepalive);
   // Owning f32 tensor with the given values (values.size() must equal the shape's count).
   static Tensor from_floats(const Shape& shape, std::span<const float> values);
 
@@ -90,6 +92,8 @@ class Tensor {
   bool bit_equal(const Tensor& other) const;
   // A writable copy that owns its bytes.
   Tensor clone() const;
+  // The same elements (shared, not copied) seen with another shape of equal element count.
+  Tensor reshaped(const Shape& shape) const;
 
  private:
   DType dtype_ = DType::f32;

@@ -35,7 +35,7 @@ Status errno_error(const std::string& what) { return io_error(what + ": " + std:
 }  // namespace
 
 Status write_file_atomic(const std::string& path, std::span<const std::byte> bytes) {
-  const std::string what = "write file " + quoted(path);
+  const std::string what = "write file " + quote(path);
   // mkstemp gives a unique name, so concurrent writers of the same target never collide.
   std::string pattern = path + ".tmp.XXXXXX";
   const int fd = ::mkstemp(pattern.data());

@@ -11,7 +11,7 @@
 namespace ingot {
 
 Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::string& path) {
-  const std::string what = "open file " + quoted(path);
+  const std::string what = "open file " + quote(path);
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return io_error(what + ": " + std::strerror(errno));
   struct stat st {};

@@ -20,6 +20,6 @@ Status& Status::add_context(const std::string& context) & {
   return *this;
 }
 
-std::string quoted(const std::string& name) { return "'" + name + "'"; }
+std::string quote(const std::string& name) { return "'" + name + "'"; }
 
 }  // namespace ingot

@@ -54,7 +54,9 @@ std::optional<std::int64_t> Shape::element_count() const {
   if (dims_.size() > kMaxRank) return std::nullopt;
   std::int64_t count = 1;
   for (std::int64_t d : dims_) {
-    if (d < 0) return std::nullopt;
+    // Each dim is bounded too, so an empty shape like [0, 2^62] cannot overflow the stride
+    // and window arithmetic of the ops.
+    if (d < 0 || d > kMaxElements) return std::nullopt;
     // Divide before multiplying: count * d must not overflow on the way to the bound check.
     if (d != 0 && count > kMaxElements / d) return std::nullopt;
     count *= d;
@@ -86,7 +88,7 @@ Status validate_shape(const Shape& shape) {
     if (d < 0) return bad_input("shape dims must be >= 0, got " + shape.to_string());
   }
   if (!shape.element_count()) {
-    return bad_input("shape element count must be at most 2^40, got " + shape.to_string());
+    return bad_input("shape dims and element count must be at most 2^40, got " + shape.to_string());
   }
   return {};
 }
@@ -122,10 +124,16 @@ Tensor Tensor::view(DType dtype, const Shape& shape, const void* data,
   return t;
 }
 
+Tensor Tensor::wrap(DType dtype, const Shape& shape, void* data, std::shared_ptr<const void> keepalive) {
+  Tensor t = view(dtype, shape, data, std::move(keepalive));
+  t.writable_ = true;
+  return t;
+}
+
 Tensor Tensor::from_floats(const Shape& shape, std::span<const float> values) {
   Tensor t = allocate(DType::f32, shape).value();
   assert(values.size() == static_cast<std::size_t>(t.num_elements()));
-  std::memcpy(t.data_, values.data(), values.size_bytes());
+  if (!values.empty()) std::memcpy(t.data_, values.data(), values.size_bytes());
   return t;
 }
 
@@ -143,6 +151,13 @@ bool Tensor::bit_equal(const Tensor& other) const {
 Tensor Tensor::clone() const {
   Tensor t = allocate(dtype_, shape_).value();
   if (!empty()) std::memcpy(t.data_, data_, byte_size());
+  return t;
+}
+
+Tensor Tensor::reshaped(const Shape& shape) const {
+  assert(shape.element_count() == shape_.element_count());
+  Tensor t = *this;
+  t.shape_ = shape;
   return t;
 }
 

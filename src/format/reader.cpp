@@ -385,7 +385,7 @@ class UniqueNames {
   Status add(const std::string& name, std::size_t at, std::string_view field) {
     if (seen_.insert(name).second) return {};
     return bad_input("read " + std::string(field) + at_byte(at) + ": " + std::string(field) +
-                     "s must be unique, got " + quoted(name) + " twice");
+                     "s must be unique, got " + quote(name) + " twice");
   }
 
  private:
@@ -402,13 +402,13 @@ Result<AttrMap> read_metadata(Cursor& c) {
     INGOT_TRY(keys.add(key, at, "metadata key"));
     const std::size_t type_at = c.offset();
     INGOT_ASSIGN_OR_RETURN_CTX(const AttrType type, read_attr_type(c),
-                               "read metadata " + quoted(key));
+                               "read metadata " + quote(key));
     if (type == AttrType::tensor) {
-      return bad_input("read metadata " + quoted(key) + at_byte(type_at) +
+      return bad_input("read metadata " + quote(key) + at_byte(type_at) +
                        ": its type must not be tensor, got tensor");
     }
     INGOT_ASSIGN_OR_RETURN_CTX(AttrValue value, read_attr_value(c, type),
-                               "read metadata " + quoted(key));
+                               "read metadata " + quote(key));
     metadata.emplace(std::move(key), std::move(value));
   }
   return metadata;
@@ -418,9 +418,9 @@ Status check_attr_type(const OpSchema& schema, const std::string& key, AttrType 
                        std::size_t at) {
   const ParamSpec* spec = schema.find_param(key);
   if (spec == nullptr || spec->type == type) return {};  // unknown keys are ir::verify's to report
-  return verification_error("read attribute " + quoted(key) + at_byte(at) + ": its type must be " +
+  return verification_error("read attribute " + quote(key) + at_byte(at) + ": its type must be " +
                             attr_type_name(spec->type) + " per the schema of op " +
-                            quoted(schema.name) + ", got " + attr_type_name(type));
+                            quote(schema.name) + ", got " + attr_type_name(type));
 }
 
 Result<AttrMap> read_node_attrs(Cursor& c, const OpSchema& schema) {
@@ -433,10 +433,10 @@ Result<AttrMap> read_node_attrs(Cursor& c, const OpSchema& schema) {
     INGOT_TRY(keys.add(key, at, "attribute key"));
     const std::size_t type_at = c.offset();
     INGOT_ASSIGN_OR_RETURN_CTX(const AttrType type, read_attr_type(c),
-                               "read attribute " + quoted(key));
+                               "read attribute " + quote(key));
     INGOT_TRY(check_attr_type(schema, key, type, type_at));
     INGOT_ASSIGN_OR_RETURN_CTX(AttrValue value, read_attr_value(c, type),
-                               "read attribute " + quoted(key));
+                               "read attribute " + quote(key));
     attrs.emplace(std::move(key), std::move(value));
   }
   return attrs;
@@ -445,7 +445,7 @@ Result<AttrMap> read_node_attrs(Cursor& c, const OpSchema& schema) {
 Result<const OpDef*> find_op(const OpRegistry& registry, const std::string& op, std::size_t at) {
   const OpDef* def = registry.find(op);
   if (def != nullptr) return def;
-  return unsupported("read op name" + at_byte(at) + ": op " + quoted(op) +
+  return unsupported("read op name" + at_byte(at) + ": op " + quote(op) +
                      " must be registered in this build, got an unknown op");
 }
 
@@ -454,7 +454,7 @@ Status check_op_version(const OpSchema& s, std::uint32_t version, std::size_t at
       version <= static_cast<std::uint32_t>(s.version)) {
     return {};
   }
-  return unsupported("read op version" + at_byte(at) + ": op " + quoted(s.name) +
+  return unsupported("read op version" + at_byte(at) + ": op " + quote(s.name) +
                      " version must be in [" + std::to_string(s.min_version) + ", " +
                      std::to_string(s.version) + "] for this build, got " +
                      std::to_string(version));
@@ -484,7 +484,7 @@ Result<std::vector<ir::Node>> read_nodes(Cursor& c, const OpRegistry& registry) 
     ir::Node node;
     INGOT_ASSIGN_OR_RETURN_CTX(node.name, c.name("node name"), what);
     INGOT_TRY_CTX(names.add(node.name, at, "node name"), what);
-    INGOT_TRY_CTX(read_node_body(c, registry, node), what + " " + quoted(node.name));
+    INGOT_TRY_CTX(read_node_body(c, registry, node), what + " " + quote(node.name));
     nodes.push_back(std::move(node));
   }
   return nodes;
@@ -500,8 +500,8 @@ Result<std::vector<ir::Value>> read_values(Cursor& c) {
     ir::Value value;
     INGOT_ASSIGN_OR_RETURN_CTX(value.name, c.name("value name"), what);
     INGOT_TRY_CTX(names.add(value.name, at, "value name"), what);
-    INGOT_ASSIGN_OR_RETURN_CTX(value.info.dtype, read_dtype(c), what + " " + quoted(value.name));
-    INGOT_ASSIGN_OR_RETURN_CTX(value.info.shape, read_shape(c), what + " " + quoted(value.name));
+    INGOT_ASSIGN_OR_RETURN_CTX(value.info.dtype, read_dtype(c), what + " " + quote(value.name));
+    INGOT_ASSIGN_OR_RETURN_CTX(value.info.shape, read_shape(c), what + " " + quote(value.name));
     values.push_back(std::move(value));
   }
   return values;
@@ -530,7 +530,7 @@ Result<const StorageType*> read_storage(Cursor& c) {
   if (!type->storage) {
     return unsupported("read storage" + at_byte(at) +
                        ": its code must be one this build decodes, got " + std::to_string(code) +
-                       " (" + quoted(type->name) + ", reserved for a later ingot)");
+                       " (" + quote(type->name) + ", reserved for a later ingot)");
   }
   return type;
 }
@@ -538,7 +538,7 @@ Result<const StorageType*> read_storage(Cursor& c) {
 // The entry's stored size as its storage, dtype and shape dictate.
 Result<std::uint64_t> expected_size(const TensorEntry& e, std::size_t at) {
   if (auto size = stored_byte_size(*e.storage, e.dtype, e.shape.num_elements())) return *size;
-  return bad_input("read storage" + at_byte(at) + ": storage " + quoted(e.storage->name) +
+  return bad_input("read storage" + at_byte(at) + ": storage " + quote(e.storage->name) +
                    " must suit the logical dtype, got " + dtype_name(e.dtype));
 }
 
@@ -589,7 +589,7 @@ Result<std::vector<TensorEntry>> read_tensor_table(Cursor& c, std::size_t file_s
     TensorEntry e;
     INGOT_ASSIGN_OR_RETURN_CTX(e.name, c.name("tensor name"), what);
     INGOT_TRY_CTX(names.add(e.name, at, "tensor name"), what);
-    INGOT_TRY_CTX(read_tensor_body(c, e, file_size), what + " " + quoted(e.name));
+    INGOT_TRY_CTX(read_tensor_body(c, e, file_size), what + " " + quote(e.name));
     entries.push_back(std::move(e));
   }
   return entries;
@@ -625,8 +625,8 @@ Status check_data_layout(std::span<const std::byte> file, const std::vector<Tens
   for (const TensorEntry* e : sorted) {
     // Only a previous tensor can be behind pos: every row's offset is >= data_begin.
     if (e->offset < pos) {
-      return bad_input("check tensor " + quoted(e->name) + ": its bytes " + byte_range(*e) +
-                       " must not overlap tensor " + quoted(prev->name) + " bytes " +
+      return bad_input("check tensor " + quote(e->name) + ": its bytes " + byte_range(*e) +
+                       " must not overlap tensor " + quote(prev->name) + " bytes " +
                        byte_range(*prev) + ", got an overlap");
     }
     INGOT_TRY(check_zero(file, pos, e->offset));
@@ -693,7 +693,7 @@ Result<ir::Graph> parse(std::span<const std::byte> file,
 Result<ir::Graph> parse_model(std::span<const std::byte> bytes,
                               std::shared_ptr<const void> keepalive, const OpRegistry& registry,
                               const std::string& source) {
-  return parse(bytes, keepalive, registry).with_context("read file " + quoted(source));
+  return parse(bytes, keepalive, registry).with_context("read file " + quote(source));
 }
 
 Result<ir::Graph> read_model(const std::string& path, const OpRegistry& registry) {

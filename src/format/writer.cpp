@@ -114,7 +114,7 @@ Status write_attrs(ByteWriter& w, const AttrMap& attrs, std::string_view what) {
   for (const auto& [key, value] : attrs) {
     INGOT_TRY(write_name(w, key, std::string(what) + " key"));
     w.u8(static_cast<std::uint8_t>(attr_type(value)));
-    INGOT_TRY_CTX(write_attr_value(w, value), "write " + std::string(what) + " " + quoted(key));
+    INGOT_TRY_CTX(write_attr_value(w, value), "write " + std::string(what) + " " + quote(key));
   }
   return {};
 }
@@ -122,7 +122,7 @@ Status write_attrs(ByteWriter& w, const AttrMap& attrs, std::string_view what) {
 Status write_metadata(ByteWriter& w, const AttrMap& metadata) {
   for (const auto& [key, value] : metadata) {
     if (attr_type(value) == AttrType::tensor) {
-      return bad_input("write metadata " + quoted(key) + ": its type must not be tensor, got " +
+      return bad_input("write metadata " + quote(key) + ": its type must not be tensor, got " +
                        attr_to_string(value));
     }
   }
@@ -201,7 +201,7 @@ Status write_table(ByteWriter& w, const std::vector<T>& items, std::string_view 
   INGOT_TRY(write_count(w, items.size(), std::string(what) + " count"));
   for (std::size_t i = 0; i < items.size(); ++i) {
     INGOT_TRY_CTX(write_item(items[i]), "write " + std::string(what) + " " + std::to_string(i) +
-                                            " " + quoted(items[i].name));
+                                            " " + quote(items[i].name));
   }
   return {};
 }
@@ -254,7 +254,7 @@ Result<std::vector<std::byte>> serialize(const ir::Graph& graph) {
 }
 
 Status write_model(const std::string& path, const ir::Graph& graph, const OpRegistry& registry) {
-  const std::string what = "write file " + quoted(path);
+  const std::string what = "write file " + quote(path);
   INGOT_TRY_CTX(ir::verify(graph, registry), what);
   INGOT_ASSIGN_OR_RETURN_CTX(const std::vector<std::byte> bytes, serialize(graph), what);
   return write_file_atomic(path, bytes);  // its messages name the file already

@@ -13,7 +13,7 @@ std::string GraphBuilder::unique(const std::string& wanted, bool constant) {
 }
 
 Result<std::string> GraphBuilder::input(const std::string& name, const Shape& shape, DType dtype) {
-  INGOT_TRY_CTX(validate_shape(shape), "add input " + quoted(name));
+  INGOT_TRY_CTX(validate_shape(shape), "add input " + quote(name));
   const std::string unique_name = unique(name, false);
   graph_.add_input(unique_name, shape, dtype);
   infos_[unique_name] = {shape, dtype};
@@ -28,7 +28,7 @@ Result<std::vector<std::string>> GraphBuilder::add(const std::string& name, cons
   std::vector<TensorInfo> in;
   for (const auto& v : inputs) {
     auto it = infos_.find(v);
-    if (it == infos_.end()) return internal_error("add node " + quoted(node_name) + ": input " + quoted(v) + " is unknown");
+    if (it == infos_.end()) return internal_error("add node " + quote(node_name) + ": input " + quote(v) + " is unknown");
     in.push_back(it->second);
   }
   const std::size_t index = graph_.add_node(node_name, op, std::move(inputs), std::move(attrs), num_outputs);
@@ -41,9 +41,9 @@ Result<std::vector<std::string>> GraphBuilder::add(const std::string& name, cons
   auto bound = bind_node(node, registry_, constants_);
   if (!bound.ok()) return fail(std::move(bound).status());
   auto out = bound->op->infer(bound->params.get(), in);
-  if (!out.ok()) return fail(std::move(out).status().with_context("infer shapes of node " + quoted(node_name) + " (" + op + ")"));
+  if (!out.ok()) return fail(std::move(out).status().with_context("infer shapes of node " + quote(node_name) + " (" + op + ")"));
   if (out->size() != node.outputs.size()) {
-    return fail(internal_error("add node " + quoted(node_name) + ": shape rule gave " + std::to_string(out->size()) + " outputs"));
+    return fail(internal_error("add node " + quote(node_name) + ": shape rule gave " + std::to_string(out->size()) + " outputs"));
   }
   for (std::size_t i = 0; i < out->size(); ++i) {
     graph_.find_value(node.outputs[i])->info = (*out)[i];

@@ -14,7 +14,7 @@ Result<Constant> make_constant(std::string name, const Tensor& logical, Storage 
       return c;
     case Storage::f16: {
       if (logical.dtype() != DType::f32) {
-        return bad_input("store constant " + quoted(c.name) + ": f16 storage needs f32 values, got " +
+        return bad_input("store constant " + quote(c.name) + ": f16 storage needs f32 values, got " +
                          dtype_name(logical.dtype()));
       }
       INGOT_ASSIGN_OR_RETURN(c.payload, Tensor::allocate(DType::f16, logical.shape()));
@@ -22,7 +22,7 @@ Result<Constant> make_constant(std::string name, const Tensor& logical, Storage 
       return c;
     }
   }
-  return bad_input("store constant " + quoted(c.name) + ": unknown storage type");
+  return bad_input("store constant " + quote(c.name) + ": unknown storage type");
 }
 
 Result<Tensor> decode_constant(const Constant& c) {
@@ -32,7 +32,7 @@ Result<Tensor> decode_constant(const Constant& c) {
     halves_to_floats(c.payload.data<std::uint16_t>(), out.mutable_data<float>());
     return out;
   }
-  return bad_input("decode constant " + quoted(c.name) + ": storage does not match dtype " +
+  return bad_input("decode constant " + quote(c.name) + ": storage does not match dtype " +
                    dtype_name(c.dtype));
 }
 

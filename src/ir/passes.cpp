@@ -8,7 +8,7 @@
 namespace ingot::ir {
 namespace {
 
-std::string node_label(const Node& node) { return "node " + quoted(node.name) + " (" + node.op + ")"; }
+std::string node_label(const Node& node) { return "node " + quote(node.name) + " (" + node.op + ")"; }
 
 // value name -> index of its producing node (the first one, when verify will reject duplicates).
 std::unordered_map<std::string, std::size_t> producers(const Graph& graph) {
@@ -26,7 +26,7 @@ Status check_unique(const Items& items, NameOf name_of, const std::string& kind)
     const std::string& name = name_of(item);
     if (name.empty()) return verification_error(kind + " names must be non-empty, got \"\"");
     if (!seen.insert(name).second) {
-      return verification_error(kind + " names must be unique, got " + quoted(name) + " twice");
+      return verification_error(kind + " names must be unique, got " + quote(name) + " twice");
     }
   }
   return {};
@@ -40,17 +40,17 @@ Status check_names(const Graph& graph) {
   for (const auto& node : graph.nodes) {
     for (const auto& out : node.outputs) {
       if (!produced.insert(out).second) {
-        return verification_error("value " + quoted(out) + " must have one producer, got a second one in " +
+        return verification_error("value " + quote(out) + " must have one producer, got a second one in " +
                                   node_label(node));
       }
       if (graph.find_value(out) == nullptr) {
-        return verification_error(node_label(node) + ": output " + quoted(out) + " must be in the value table, got nothing");
+        return verification_error(node_label(node) + ": output " + quote(out) + " must be in the value table, got nothing");
       }
     }
   }
   for (const auto& value : graph.values) {
     if (!produced.count(value.name)) {
-      return verification_error("value " + quoted(value.name) + " must be produced by a node, got none");
+      return verification_error("value " + quote(value.name) + " must be produced by a node, got none");
     }
   }
   return {};
@@ -63,7 +63,7 @@ Status check_inputs_outputs(const Graph& graph) {
   for (const auto& name : graph.inputs) {
     auto it = prod.find(name);
     if (it == prod.end() || graph.nodes[it->second].op != "Input") {
-      return verification_error("graph input " + quoted(name) + " must be produced by an Input node, got " +
+      return verification_error("graph input " + quote(name) + " must be produced by an Input node, got " +
                                 (it == prod.end() ? std::string("no producer") : node_label(graph.nodes[it->second])));
     }
   }
@@ -74,7 +74,7 @@ Status check_inputs_outputs(const Graph& graph) {
   }
   if (graph.outputs.empty()) return verification_error("graph outputs must not be empty, got none");
   for (const auto& name : graph.outputs) {
-    if (!prod.count(name)) return verification_error("graph output " + quoted(name) + " must be a produced value, got no producer");
+    if (!prod.count(name)) return verification_error("graph output " + quote(name) + " must be a produced value, got no producer");
   }
   return {};
 }
@@ -83,20 +83,20 @@ Status check_constants(const Graph& graph) {
   for (const auto& c : graph.constants) {
     const DType stored = c.storage == Storage::f16 ? DType::f16 : c.dtype;
     if (c.payload.empty() || c.payload.dtype() != stored || (c.storage == Storage::f16 && c.dtype != DType::f32)) {
-      return verification_error("constant " + quoted(c.name) + ": payload must match its dtype and storage");
+      return verification_error("constant " + quote(c.name) + ": payload must match its dtype and storage");
     }
   }
   for (const auto& node : graph.nodes) {
     for (const auto& [key, value] : node.attrs) {
       if (const auto* ref = std::get_if<TensorRef>(&value); ref && !graph.find_constant(ref->name)) {
-        return verification_error(node_label(node) + ": parameter " + quoted(key) + " must name a constant, got " +
-                                  quoted(ref->name) + " which does not exist");
+        return verification_error(node_label(node) + ": parameter " + quote(key) + " must name a constant, got " +
+                                  quote(ref->name) + " which does not exist");
       }
     }
   }
   for (const auto& [key, value] : graph.metadata) {
     if (attr_type(value) == AttrType::tensor) {
-      return verification_error("metadata " + quoted(key) + " must not be a tensor, got " + attr_to_string(value));
+      return verification_error("metadata " + quote(key) + " must not be a tensor, got " + attr_to_string(value));
     }
   }
   return {};
@@ -136,7 +136,7 @@ Result<std::vector<std::size_t>> topological_order(const Graph& graph) {
     for (const auto& in : graph.nodes[i].inputs) {
       auto it = prod.find(in);
       if (it == prod.end()) {
-        return verification_error(node_label(graph.nodes[i]) + ": input " + quoted(in) +
+        return verification_error(node_label(graph.nodes[i]) + ": input " + quote(in) +
                                   " must be produced by a node, got no producer");
       }
       ++pending[i];
@@ -180,7 +180,7 @@ Result<BoundNode> bind_node(const Node& node, const OpRegistry& registry, Consta
   const std::string what = "check " + node_label(node);
   const OpDef* op = registry.find(node.op);
   // Unsupported rather than invalid: the op may exist in a newer build or in a user's plugin.
-  if (op == nullptr) return unsupported(what + ": op " + quoted(node.op) + " must be registered, got an unknown op");
+  if (op == nullptr) return unsupported(what + ": op " + quote(node.op) + " must be registered, got an unknown op");
   const OpSchema& s = op->schema;
   if (node.version < s.min_version || node.version > s.version) {
     return unsupported(what + ": op version must be in [" + std::to_string(s.min_version) + ", " +
@@ -210,7 +210,7 @@ Status infer_shapes(Graph& graph, const OpRegistry& registry) {
     for (std::size_t i = 0; i < out.size(); ++i) {
       Value* value = graph.find_value(node.outputs[i]);
       if (value == nullptr) {
-        return verification_error(node_label(node) + ": output " + quoted(node.outputs[i]) + " must be in the value table");
+        return verification_error(node_label(node) + ": output " + quote(node.outputs[i]) + " must be in the value table");
       }
       value->info = std::move(out[i]);
     }
@@ -226,7 +226,7 @@ Status verify(const Graph& graph, const OpRegistry& registry) {
     for (std::size_t i = 0; i < out.size(); ++i) {
       const Value* value = graph.find_value(node.outputs[i]);
       if (!(value->info == out[i])) {
-        return verification_error(node_label(node) + ": output " + quoted(value->name) + " must be " +
+        return verification_error(node_label(node) + ": output " + quote(value->name) + " must be " +
                                   dtype_name(out[i].dtype) + " " + out[i].shape.to_string() + " by the shape rule, got " +
                                   dtype_name(value->info.dtype) + " " + value->info.shape.to_string());
       }

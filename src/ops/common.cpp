@@ -72,3 +72,93 @@ Result<std::int64_t> window_positions(const char* axis, std::int64_t size, std::
 }
 
 }  // namespace ingot::ops
+
+// -- helpers of the spatial and shape ops
+namespace ingot::ops {
+
+Status expect_dims_bounded(std::span<const TensorInfo> in, std::size_t index) {
+  std::int64_t product = 1;
+  for (std::int64_t d : in[index].shape.dims()) {
+    if (d > 1 && product > kMaxElements / d) {
+      return bad_input("input " + std::to_string(index) +
+                       " dims must multiply to at most 2^40 counting 0 as 1, got shape " +
+                       in[index].shape.to_string());
+    }
+    if (d > 1) product *= d;
+  }
+  return {};
+}
+
+Result<std::int64_t> pool_positions(const char* axis, std::int64_t size, std::int64_t pad_begin,
+                                    std::int64_t pad_end, std::int64_t window,
+                                    std::int64_t stride, bool ceil, bool any_pad) {
+  if (size < 1) {
+    return bad_input(std::string("input ") + axis + " must be >= 1, got " + std::to_string(size));
+  }
+  if (pad_begin >= window || pad_end >= window) {
+    return bad_input(std::string("pads along the ") + axis + " must each be < the window " + axis +
+                     " " + std::to_string(window) + ", got " + std::to_string(pad_begin) + " and " +
+                     std::to_string(pad_end));
+  }
+  INGOT_ASSIGN_OR_RETURN(std::int64_t out,
+                         window_positions(axis, size, pad_begin, pad_end, window, stride, ceil));
+  if (ceil && any_pad && (out - 1) * stride >= size + pad_begin) --out;
+  // Floor mode and pads < window keep the last window inside; unpadded ceil rounding with
+  // window < stride can still start one past the input (Caffe reads -FLT_MAX or divides by 0).
+  const std::int64_t last_start = (out - 1) * stride - pad_begin;
+  if (last_start >= size) {
+    return bad_input(std::string(ceil ? "ceil_mode " : "") + "output " + axis + " " +
+                     std::to_string(out) + " must keep every window inside the input, got a last " +
+                     "window starting at " + std::to_string(last_start) + " for input " + axis +
+                     " " + std::to_string(size) + " (window " + std::to_string(window) +
+                     ", stride " + std::to_string(stride) + ")");
+  }
+  return out;
+}
+
+}  // namespace ingot::ops
+
+// -- helpers of the normalization, elementwise and reduction ops
+namespace ingot::ops {
+
+Status expect_min_rank(std::span<const TensorInfo> in, std::size_t index, std::size_t min_rank) {
+  if (in[index].shape.rank() < min_rank) {
+    return bad_input("input " + std::to_string(index) + " must have rank >= " +
+                     std::to_string(min_rank) + ", got shape " + in[index].shape.to_string());
+  }
+  return {};
+}
+
+Result<std::size_t> resolve_axis(const char* param, std::int64_t axis, std::size_t rank) {
+  assert(rank >= 1);
+  const auto r = static_cast<std::int64_t>(rank);
+  if (axis < -r || axis >= r) {
+    return bad_input("parameter " + quote(param) + " must be in [" + std::to_string(-r) + ", " +
+                     std::to_string(r - 1) + "] (input 0 has rank " + std::to_string(r) +
+                     "), got " + std::to_string(axis));
+  }
+  return static_cast<std::size_t>(axis < 0 ? axis + r : axis);
+}
+
+Status expect_param_shape(const char* param, const Tensor& t, const Shape& want,
+                          const std::string& why) {
+  if (t.dtype() != DType::f32 || t.shape() != want) {
+    return bad_input("parameter " + quote(param) + " must be f32 of shape " + want.to_string() +
+                     " (" + why + "), got " + dtype_name(t.dtype()) + " " + t.shape().to_string());
+  }
+  return {};
+}
+
+AxisSplit split_at_axis(const Shape& shape, std::size_t axis) {
+  assert(axis < shape.rank());
+  AxisSplit s;
+  for (std::size_t k = 0; k < axis; ++k) s.outer *= shape[k];
+  s.n = shape[axis];
+  // A valid shape may hold huge dims after a 0 ([0, 2^62, 2^62]); prefix products stay within
+  // 2^40 but the suffix product would overflow, so derive it from the element count.
+  const std::int64_t total = shape.num_elements();
+  s.inner = total == 0 ? 0 : total / (s.outer * s.n);
+  return s;
+}
+
+}  // namespace ingot::ops

@@ -50,3 +50,51 @@ Result<std::int64_t> window_positions(const char* axis, std::int64_t size, std::
                                       std::int64_t stride, bool ceil);
 
 }  // namespace ingot::ops
+
+// -- helpers of the spatial and shape ops
+namespace ingot::ops {
+
+// Rejects an input whose dims, counting 0 as 1, multiply to more than kMaxElements. A valid
+// shape may hold huge dims after a 0 ([0, 2^62] has no elements); with this check every dim,
+// and every product of dims (image strides, sizes times scales), stays far from int64 overflow.
+Status expect_dims_bounded(std::span<const TensorInfo> in, std::size_t index);
+
+// Output size of a pooling window along one axis, Caffe's way: window_positions, then in ceil
+// mode drop a last window that would start at or past size + pad_begin when `any_pad` (Caffe
+// tests pad_h || pad_w, so one padded axis enables the clip on both). Fails unless every
+// window holds at least one in-image element (size >= 1, pads < window, and no ceil-mode
+// window wholly past the input), so kernels never divide by or max over nothing.
+Result<std::int64_t> pool_positions(const char* axis, std::int64_t size, std::int64_t pad_begin,
+                                    std::int64_t pad_end, std::int64_t window,
+                                    std::int64_t stride, bool ceil, bool any_pad);
+
+}  // namespace ingot::ops
+
+// -- helpers of the normalization, elementwise and reduction ops
+namespace ingot::ops {
+
+// Schema bounds of an axis parameter ([-8, 7]); infer checks it against the actual rank.
+inline constexpr double kMinAxis = -static_cast<double>(kMaxRank);
+inline constexpr double kMaxAxis = static_cast<double>(kMaxRank) - 1;
+
+// "input 0 must have rank >= 1, got shape []".
+Status expect_min_rank(std::span<const TensorInfo> in, std::size_t index, std::size_t min_rank);
+
+// Resolves an axis parameter (negative counts from the end) against input 0's rank >= 1:
+//   parameter 'axis' must be in [-4, 3] (input 0 has rank 4), got 4
+Result<std::size_t> resolve_axis(const char* param, std::int64_t axis, std::size_t rank);
+
+// Checks a tensor parameter's dtype (f32) and shape; `why` says where the shape comes from:
+//   parameter 'mean' must be f32 of shape [3] (<why>), got f32 [4]
+Status expect_param_shape(const char* param, const Tensor& t, const Shape& want,
+                          const std::string& why);
+
+// A shape seen as [outer, n, inner] around one axis: element (o, i, k) of it sits at flat index
+// (o * n + i) * inner + k, so per-channel and along-axis kernels need one loop nest. `shape`
+// must be valid (validate_shape); inner is 0 when it holds no elements.
+struct AxisSplit {
+  std::int64_t outer = 1, n = 1, inner = 1;
+};
+AxisSplit split_at_axis(const Shape& shape, std::size_t axis);
+
+}  // namespace ingot::ops

@@ -53,6 +53,7 @@ Result<std::vector<TensorInfo>> infer_conv2d(const Conv2DParams& p,
                                              std::span<const TensorInfo> in) {
   INGOT_TRY(ops::expect_f32(in, 0));
   INGOT_TRY(ops::expect_rank(in, 0, 4));
+  INGOT_TRY(ops::expect_dims_bounded(in, 0));
   INGOT_TRY(check_weights(p));
   const ops::Layout layout = ops::parse_layout(p.layout);
   const ops::ImageGeometry x = ops::image_geometry(in[0].shape, layout);

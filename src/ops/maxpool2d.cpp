@@ -24,33 +24,11 @@ struct MaxPool2DParams {
   bool ceil_mode = false;
 };
 
-Result<std::int64_t> pooled_size(const MaxPool2DParams& p, int axis, std::int64_t size) {
-  const char* name = axis == 0 ? "height" : "width";
-  const std::int64_t k = p.kernel[axis], s = p.strides[axis];
-  const std::int64_t pad_begin = p.pads[axis], pad_end = p.pads[axis + 2];
-  INGOT_ASSIGN_OR_RETURN(std::int64_t out,
-                         ops::window_positions(name, size, pad_begin, pad_end, k, s, p.ceil_mode));
-  if (p.ceil_mode) {
-    // Caffe tests "pad_h || pad_w", so a pad on either axis enables the clip on both.
-    const bool padded = p.pads[0] > 0 || p.pads[1] > 0 || p.pads[2] > 0 || p.pads[3] > 0;
-    if (padded && (out - 1) * s >= size + pad_begin) --out;
-    // Unpadded ceil rounding can still leave a last window wholly past the input (k < s);
-    // Caffe fills it with -FLT_MAX. Refuse rather than invent a value.
-    if ((out - 1) * s - pad_begin >= size) {
-      return bad_input(std::string("ceil_mode output ") + name + " " + std::to_string(out) +
-                       " must keep every window inside the input, got a last window starting at " +
-                       std::to_string((out - 1) * s - pad_begin) + " for input " + name + " " +
-                       std::to_string(size) + " (kernel " + std::to_string(k) + ", stride " +
-                       std::to_string(s) + ")");
-    }
-  }
-  return out;
-}
-
 Result<std::vector<TensorInfo>> infer_maxpool2d(const MaxPool2DParams& p,
                                                 std::span<const TensorInfo> in) {
   INGOT_TRY(ops::expect_f32(in, 0));
   INGOT_TRY(ops::expect_rank(in, 0, 4));
+  INGOT_TRY(ops::expect_dims_bounded(in, 0));
   for (int i = 0; i < 4; ++i) {
     if (p.pads[i] >= p.kernel[i % 2]) {
       const std::string rule = "must each be < the kernel size of their axis " +
@@ -60,8 +38,13 @@ Result<std::vector<TensorInfo>> infer_maxpool2d(const MaxPool2DParams& p,
   }
   const ops::Layout layout = ops::parse_layout(p.layout);
   const ops::ImageGeometry x = ops::image_geometry(in[0].shape, layout);
-  INGOT_ASSIGN_OR_RETURN(const std::int64_t out_h, pooled_size(p, 0, x.h));
-  INGOT_ASSIGN_OR_RETURN(const std::int64_t out_w, pooled_size(p, 1, x.w));
+  const bool any_pad = p.pads[0] > 0 || p.pads[1] > 0 || p.pads[2] > 0 || p.pads[3] > 0;
+  INGOT_ASSIGN_OR_RETURN(const std::int64_t out_h,
+                         ops::pool_positions("height", x.h, p.pads[0], p.pads[2], p.kernel[0],
+                                             p.strides[0], p.ceil_mode, any_pad));
+  INGOT_ASSIGN_OR_RETURN(const std::int64_t out_w,
+                         ops::pool_positions("width", x.w, p.pads[1], p.pads[3], p.kernel[1],
+                                             p.strides[1], p.ceil_mode, any_pad));
   const Shape out = ops::image_shape(layout, x.n, out_h, out_w, x.c);
   INGOT_TRY(ops::check_output_shape(out));
   return ops::single({out, DType::f32});

@@ -6,7 +6,7 @@ namespace ingot {
 namespace {
 
 Status check_schema(const OpSchema& s) {
-  const std::string what = "register op " + quoted(s.name);
+  const std::string what = "register op " + quote(s.name);
   if (s.name.empty()) return usage_error("register op: name must be non-empty, got \"\"");
   if (s.version < 1 || s.min_version < 1 || s.min_version > s.version) {
     return usage_error(what + ": versions must satisfy 1 <= min_version <= version, got " +
@@ -20,12 +20,12 @@ Status check_schema(const OpSchema& s) {
   for (std::size_t i = 0; i < s.params.size(); ++i) {
     const ParamSpec& p = s.params[i];
     for (std::size_t j = 0; j < i; ++j) {
-      if (s.params[j].name == p.name) return usage_error(what + ": parameter names must be unique, got " + quoted(p.name) + " twice");
+      if (s.params[j].name == p.name) return usage_error(what + ": parameter names must be unique, got " + quote(p.name) + " twice");
     }
     if (p.required && p.default_value) {
-      return usage_error(what + ": parameter " + quoted(p.name) + " is required and has a default");
+      return usage_error(what + ": parameter " + quote(p.name) + " is required and has a default");
     }
-    if (p.default_value) INGOT_TRY_CTX(check_param(p, *p.default_value), what + ": default of " + quoted(p.name));
+    if (p.default_value) INGOT_TRY_CTX(check_param(p, *p.default_value), what + ": default of " + quote(p.name));
   }
   return {};
 }
@@ -35,10 +35,10 @@ Status check_schema(const OpSchema& s) {
 Status OpRegistry::add(OpDef def) {
   INGOT_TRY(check_schema(def.schema));
   if (!def.bind || !def.infer) {
-    return usage_error("register op " + quoted(def.schema.name) + ": bind and infer must be set");
+    return usage_error("register op " + quote(def.schema.name) + ": bind and infer must be set");
   }
   if (ops_.count(def.schema.name)) {
-    return usage_error("register op " + quoted(def.schema.name) + ": an op of that name is already registered");
+    return usage_error("register op " + quote(def.schema.name) + ": an op of that name is already registered");
   }
   const std::string name = def.schema.name;
   ops_.emplace(name, std::move(def));

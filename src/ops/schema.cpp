@@ -49,7 +49,7 @@ Status check_list_size(const ParamSpec& spec, const std::vector<T>& list, const 
     } else {
       want = "at most " + std::to_string(*spec.max_size);
     }
-    return bad_input("parameter " + quoted(spec.name) + " must have " + want + " elements, got " +
+    return bad_input("parameter " + quote(spec.name) + " must have " + want + " elements, got " +
                      attr_to_string(value));
   }
   return {};
@@ -74,7 +74,7 @@ std::string describe_constraints(const ParamSpec& spec) {
 }
 
 Status check_param(const ParamSpec& spec, const AttrValue& value) {
-  const std::string name = "parameter " + quoted(spec.name);
+  const std::string name = "parameter " + quote(spec.name);
   if (attr_type(value) != spec.type) {
     return bad_input(name + " must be " + attr_type_name(spec.type) + ", got " +
                      attr_type_name(attr_type(value)) + " " + attr_to_string(value));
@@ -143,7 +143,7 @@ Status check_attrs(const OpSchema& schema, const AttrMap& attrs) {
     if (schema.find_param(key) == nullptr) {
       std::string known;
       for (const auto& spec : schema.params) known += (known.empty() ? "" : ", ") + spec.name;
-      return bad_input("parameter " + quoted(key) + " is not a parameter of op " + quoted(schema.name) +
+      return bad_input("parameter " + quote(key) + " is not a parameter of op " + quote(schema.name) +
                        " (its parameters: " + (known.empty() ? "none" : known) + "), got " +
                        attr_to_string(value));
     }
@@ -151,7 +151,7 @@ Status check_attrs(const OpSchema& schema, const AttrMap& attrs) {
   for (const auto& spec : schema.params) {
     auto it = attrs.find(spec.name);
     if (it == attrs.end()) {
-      if (spec.required) return bad_input("parameter " + quoted(spec.name) + " is required, got nothing");
+      if (spec.required) return bad_input("parameter " + quote(spec.name) + " is required, got nothing");
       continue;
     }
     INGOT_TRY(check_param(spec, it->second));

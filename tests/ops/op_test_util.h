@@ -3,6 +3,7 @@
 // fixtures written by scripts/gen_op_fixtures.py (tests/fixtures/ops/<op>.json).
 #pragma once
 
+#include <cstring>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -81,10 +82,13 @@ inline Result<std::vector<Tensor>> run(std::string_view name, const AttrMap& att
   std::vector<Tensor*> out_ptrs;
   for (const TensorInfo& info : out_infos) {
     INGOT_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(info.dtype, info.shape));
+    // The runtime hands kernels arena memory holding earlier values: poison it so a kernel
+    // that reads its output before writing every element fails here.
+    if (t.byte_size() > 0) std::memset(t.mutable_bytes(), 0xFF, t.byte_size());
     outputs.push_back(std::move(t));
   }
   for (Tensor& t : outputs) out_ptrs.push_back(&t);
-  if (!def.kernel) return unsupported("run op " + quoted(std::string(name)) + ": it has no kernel");
+  if (!def.kernel) return unsupported("run op " + quote(std::string(name)) + ": it has no kernel");
   def.kernel(params.get(), KernelArgs{in_ptrs, out_ptrs});
   return outputs;
 }

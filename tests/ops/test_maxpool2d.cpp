@@ -166,6 +166,11 @@ TEST(MaxPool2DShape, RejectsWrongRankDtypeAndTooLargeKernel) {
   EXPECT_TRUE(
       fails_with(infer_pool({1, 8, 3, 2}, {{"kernel", L{3, 3}}, {"layout", std::string("NCHW")}}),
                  {"padded input width must be >= the window width 3", "got 2"}));
+  // Pads alone could make room for windows over an empty image; their max would be nothing.
+  EXPECT_TRUE(fails_with(infer_pool({1, 0, 4, 1}, {{"kernel", L{3, 3}}, {"pads", L{2, 0, 2, 0}}}),
+                         {"input height must be >= 1", "got 0"}));
+  EXPECT_TRUE(fails_with(infer_pool({0, 1 << 30, 1 << 20, 1}, {{"kernel", L{1, 1}}}),
+                         {"input 0 dims must multiply to at most 2^40", "got shape [0, "}));
 }
 
 // ------------------------------------------------------------------------ reference kernel
