@@ -59,6 +59,7 @@ struct Report {
   std::vector<TensorRow> tensors;
   std::size_t weight_bytes = 0;
   std::optional<std::size_t> activation_bytes;
+  std::size_t unshared_bytes = 0;
   std::string activation_note;  // why activation memory is unknown
 };
 
@@ -126,7 +127,9 @@ void print_text(const Report& r) {
   }
   std::cout << "totals: " << g.nodes.size() << " nodes, " << r.tensors.size() << " tensors, weights "
             << format_bytes(r.weight_bytes) << ", activation memory (planned) "
-            << (r.activation_bytes ? format_bytes(*r.activation_bytes) : "unknown: " + r.activation_note) << "\n";
+            << (r.activation_bytes ? format_bytes(*r.activation_bytes) + " (" + format_bytes(r.unshared_bytes) + " without sharing)"
+                                   : "unknown: " + r.activation_note)
+            << "\n";
 }
 
 int run_inspect(const std::string& path, bool json) {
@@ -145,6 +148,7 @@ int run_inspect(const std::string& path, bool json) {
   auto session = runtime::Session::plan(*graph, default_registry());
   if (session.ok()) {
     r.activation_bytes = session->activation_bytes();
+    r.unshared_bytes = session->unshared_activation_bytes();
   } else {
     r.activation_note = session.status().message();
   }

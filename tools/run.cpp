@@ -28,18 +28,20 @@ std::string file_stem(const std::string& value_name) {
 Status make_dir(const std::string& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return io_error("create directory " + quoted(dir) + ": " + ec.message());
+  if (ec) return io_error("create directory " + quote(dir) + ": " + ec.message());
   return {};
 }
 
 Status run_model(const RunOptions& o) {
-  INGOT_ASSIGN_OR_RETURN(auto session, runtime::Session::load(o.model));
+  runtime::PlanOptions plan;
+  plan.keep_all_values = !o.dump_dir.empty();  // intermediates must not share memory then
+  INGOT_ASSIGN_OR_RETURN(auto session, runtime::Session::load(o.model, default_registry(), plan));
   std::vector<Tensor> inputs;
   for (const auto& path : o.inputs) {
     INGOT_ASSIGN_OR_RETURN(Tensor t, npy::read(path));
     inputs.push_back(std::move(t));
   }
-  INGOT_ASSIGN_OR_RETURN_CTX(auto outputs, session.run(inputs), "run model " + quoted(o.model));
+  INGOT_ASSIGN_OR_RETURN_CTX(auto outputs, session.run(inputs), "run model " + quote(o.model));
   INGOT_TRY(make_dir(o.output_dir));
   for (std::size_t i = 0; i < outputs.size(); ++i) {
     const std::string path = o.output_dir + "/output_" + std::to_string(i) + ".npy";

@@ -78,7 +78,7 @@ std::size_t descr_size(const std::string& descr) {
 }  // namespace
 
 Result<Tensor> parse(std::span<const std::byte> bytes, const std::string& source) {
-  const std::string what = "read npy file " + quoted(source);
+  const std::string what = "read npy file " + quote(source);
   if (bytes.size() < kMagicSize + 4 || std::memcmp(bytes.data(), kMagic, kMagicSize) != 0) {
     return bad_input(what + ": it must start with the .npy magic \\x93NUMPY, got " +
                      (bytes.size() < kMagicSize + 4 ? std::string("a file of ") + std::to_string(bytes.size()) + " bytes"

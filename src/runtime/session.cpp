@@ -4,53 +4,81 @@
 #include <unordered_map>
 
 #include "format/format.h"
+#include "runtime/memory_plan.h"
 
 namespace ingot::runtime {
 
-Result<Session> Session::load(const std::string& path, const OpRegistry& registry) {
+Result<Session> Session::load(const std::string& path, const OpRegistry& registry, const PlanOptions& options) {
   INGOT_ASSIGN_OR_RETURN(ir::Graph graph, format::read_model(path, registry));
-  return plan(std::move(graph), registry).with_context("plan model " + quoted(path));
+  return plan(std::move(graph), registry, options).with_context("plan model " + quote(path));
 }
 
-Result<Session> Session::plan(ir::Graph graph, const OpRegistry& registry) {
+Result<Session> Session::plan(ir::Graph graph, const OpRegistry& registry, const PlanOptions& options) {
   INGOT_TRY(ir::verify(graph, registry));
   Session session;
   session.graph_ = std::move(graph);
-  INGOT_TRY(session.build_plan(registry));
+  INGOT_TRY(session.build_plan(registry, options));
   return session;
 }
 
-Status Session::build_plan(const OpRegistry& registry) {
+Status Session::build_plan(const OpRegistry& registry, const PlanOptions& options) {
   INGOT_ASSIGN_OR_RETURN(const auto order, ir::topological_order(graph_));
   // Bound parameters share ownership of the decoded weights, so the cache can go after planning.
   ir::ConstantCache constants(graph_);
-  std::unordered_map<std::string, Tensor*> by_name;
-  for (const auto& value : graph_.values) {
-    INGOT_ASSIGN_OR_RETURN_CTX(Tensor t, Tensor::allocate(value.info.dtype, value.info.shape),
-                               "allocate value " + quoted(value.name));
-    values_.push_back(std::make_unique<Tensor>(std::move(t)));
-    value_names_.push_back(value.name);
-    by_name[value.name] = values_.back().get();
+  std::unordered_map<std::string, std::size_t> index_of;
+  for (std::size_t i = 0; i < graph_.values.size(); ++i) index_of[graph_.values[i].name] = i;
+
+  // Lifetimes in kernel steps: a value lives from the step writing it to the last step reading
+  // it. Graph inputs are written before step 0, graph outputs must survive the last step.
+  std::vector<BufferRequest> requests(graph_.values.size());
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    const TensorInfo& info = graph_.values[i].info;
+    requests[i] = {static_cast<std::size_t>(info.shape.num_elements()) * dtype_size(info.dtype), -1, -1};
   }
+  std::vector<const ir::Node*> kernel_nodes;
   for (std::size_t index : order) {
     const ir::Node& node = graph_.nodes[index];
     Step step;
     step.node = &node;
     INGOT_ASSIGN_OR_RETURN(step.bound, ir::bind_node(node, registry, constants));
-    for (const auto& in : node.inputs) step.inputs.push_back(by_name.at(in));
-    for (const auto& out : node.outputs) step.outputs.push_back(by_name.at(out));
-    if (!step.bound.op->kernel) {
-      if (node.op == "Input") continue;  // filled by run() from the caller's tensors
-      return unsupported("plan node " + quoted(node.name) + " (" + node.op + "): op has no kernel");
+    if (!step.bound.op->kernel && node.op != "Input") {
+      return unsupported("plan node " + quote(node.name) + " (" + node.op + "): op has no kernel");
     }
-    steps_.push_back(std::move(step));
+    const int k = step.bound.op->kernel ? static_cast<int>(steps_.size()) : -1;  // Input: before step 0
+    for (const auto& out : node.outputs) requests[index_of.at(out)].first_step = k;
+    for (const auto& in : node.inputs) {
+      BufferRequest& r = requests[index_of.at(in)];
+      r.last_step = std::max(r.last_step, k);
+    }
+    if (k >= 0) steps_.push_back(std::move(step));
+  }
+  const int end = static_cast<int>(steps_.size());
+  for (const auto& name : graph_.outputs) requests[index_of.at(name)].last_step = end;
+  for (BufferRequest& r : requests) {
+    r.last_step = std::max(r.last_step, r.first_step);  // written but never read: still written
+    if (options.keep_all_values) r = {r.bytes, -1, end};
+  }
+
+  const MemoryPlan memory = plan_memory(requests);
+  INGOT_ASSIGN_OR_RETURN_CTX(arena_, Tensor::allocate(DType::u8, Shape{static_cast<std::int64_t>(memory.arena_bytes)}),
+                             "allocate the activation arena");
+  for (std::size_t i = 0; i < graph_.values.size(); ++i) {
+    const TensorInfo& info = graph_.values[i].info;
+    values_.push_back(std::make_unique<Tensor>(
+        Tensor::wrap(info.dtype, info.shape, arena_.mutable_bytes() + memory.offsets[i], nullptr)));
+    value_names_.push_back(graph_.values[i].name);
+  }
+  auto tensor_of = [&](const std::string& name) { return values_[index_of.at(name)].get(); };
+  for (Step& step : steps_) {
+    for (const auto& in : step.node->inputs) step.inputs.push_back(tensor_of(in));
+    for (const auto& out : step.node->outputs) step.outputs.push_back(tensor_of(out));
   }
   for (const auto& name : graph_.inputs) {
-    inputs_.push_back(by_name.at(name));
+    inputs_.push_back(tensor_of(name));
     input_infos_.push_back(graph_.find_value(name)->info);
   }
   for (const auto& name : graph_.outputs) {
-    outputs_.push_back(by_name.at(name));
+    outputs_.push_back(tensor_of(name));
     output_infos_.push_back(graph_.find_value(name)->info);
   }
   return {};
@@ -64,7 +92,7 @@ Result<std::vector<Tensor>> Session::run(std::span<const Tensor> inputs) {
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     const TensorInfo& want = input_infos_[i];
     if (inputs[i].dtype() != want.dtype || inputs[i].shape() != want.shape) {
-      return bad_input("run model: input " + std::to_string(i) + " " + quoted(graph_.inputs[i]) + " must be " +
+      return bad_input("run model: input " + std::to_string(i) + " " + quote(graph_.inputs[i]) + " must be " +
                        dtype_name(want.dtype) + " " + want.shape.to_string() + ", got " +
                        dtype_name(inputs[i].dtype()) + " " + inputs[i].shape().to_string());
     }
@@ -85,7 +113,7 @@ const Tensor* Session::value(const std::string& name) const {
   return nullptr;
 }
 
-std::size_t Session::activation_bytes() const {
+std::size_t Session::unshared_activation_bytes() const {
   std::size_t total = 0;
   for (const auto& v : values_) total += v->byte_size();
   return total;
