@@ -9,6 +9,7 @@
 
 namespace ingot::cli {
 
+void add_convert_command(CLI::App& app, int& exit_code);
 void add_inspect_command(CLI::App& app, int& exit_code);
 void add_ops_command(CLI::App& app, int& exit_code);
 void add_run_command(CLI::App& app, int& exit_code);

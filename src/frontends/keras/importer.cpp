@@ -1,0 +1,250 @@
+#include "frontends/keras/importer.h"
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <map>
+
+#include "frontends/keras/hdf5.h"
+#include "frontends/keras/layer_context.h"
+#include "frontends/keras/model_config.h"
+#include "frontends/keras/weights.h"
+#include "ir/passes.h"
+
+namespace ingot::keras {
+namespace {
+
+std::string value_key(const std::string& layer, int node, int tensor) {
+  return layer + '\x1f' + std::to_string(node) + '\x1f' + std::to_string(tensor);
+}
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+std::string closest_classes(const std::string& name) {
+  std::vector<std::pair<std::size_t, std::string>> scored;
+  for (const auto& known : known_classes()) scored.emplace_back(edit_distance(name, known), known);
+  std::sort(scored.begin(), scored.end());
+  std::string out;
+  for (std::size_t i = 0; i < 3 && i < scored.size(); ++i) out += (i ? ", " : "") + scored[i].second;
+  return out;
+}
+
+// Walks a model's layers in dependency order and builds IR for each call; nested models are
+// expanded in place, so the graph is flat.
+class Expander {
+ public:
+  Expander(ir::GraphBuilder& graph, const WeightStore& weights, const ImportSettings& settings)
+      : graph_(graph), weights_(weights), settings_(settings) {}
+
+  Result<std::vector<std::string>> expand(const Model& m, const std::vector<std::string>& inputs, const std::string& top);
+
+ private:
+  Result<std::vector<std::string>> call_layer(const Layer& layer, std::vector<std::string> inputs, const std::string& top);
+
+  ir::GraphBuilder& graph_;
+  const WeightStore& weights_;
+  const ImportSettings& settings_;
+};
+
+Result<std::vector<std::string>> Expander::call_layer(const Layer& layer, std::vector<std::string> inputs,
+                                                      const std::string& top) {
+  const std::string what = "import layer " + quote(layer.name) + " (" + layer.class_name + ")";
+  const std::string group = top.empty() ? layer.name : top;
+  if (layer.submodel) return expand(*layer.submodel, inputs, group).with_context("import nested model " + quote(layer.name));
+  const ImportFn fn = find_import_fn(layer.class_name);
+  if (fn == nullptr) {
+    std::string config = layer.config.dump();
+    if (config.size() > 400) config = config.substr(0, 397) + "...";
+    return unsupported(what + ": class " + quote(layer.class_name) + " must be a known Keras layer class, got an unknown one " +
+                       "(closest known: " + closest_classes(layer.class_name) + "); its saved config: " + config);
+  }
+  INGOT_ASSIGN_OR_RETURN_CTX(auto weights, weights_.weights(group, layer.name), what);
+  LayerContext ctx(layer, std::move(inputs), std::move(weights), graph_, settings_);
+  return fn(ctx).with_context(what);
+}
+
+Result<std::vector<std::string>> Expander::expand(const Model& m, const std::vector<std::string>& inputs,
+                                                  const std::string& top) {
+  std::map<std::string, std::string> values;  // (layer, node, tensor) -> IR value
+  if (inputs.size() != m.inputs.size()) {
+    return bad_input("model " + quote(m.name) + " must be called with " + std::to_string(m.inputs.size()) +
+                     " inputs, got " + std::to_string(inputs.size()));
+  }
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const TensorRef3& ref = m.inputs[i];
+    const Layer* layer = m.find(ref.layer);
+    if (layer == nullptr) return bad_input("input_layers of model " + quote(m.name) + " name layer " + quote(ref.layer) + ", which does not exist");
+    values[value_key(ref.layer, 0, 0)] = inputs[i];
+  }
+  struct Pending {
+    const Layer* layer;
+    int call;
+  };
+  std::vector<Pending> pending;
+  for (const Layer& layer : m.layers) {
+    if (is_input_layer(layer.class_name)) continue;
+    for (std::size_t c = 0; c < layer.calls.size(); ++c) pending.push_back({&layer, static_cast<int>(c)});
+  }
+  while (!pending.empty()) {
+    std::vector<Pending> waiting;
+    for (const Pending& p : pending) {
+      std::vector<std::string> in;
+      for (const TensorRef3& ref : p.layer->calls[static_cast<std::size_t>(p.call)]) {
+        auto it = values.find(value_key(ref.layer, ref.node, ref.tensor));
+        if (it == values.end()) break;
+        in.push_back(it->second);
+      }
+      if (in.size() != p.layer->calls[static_cast<std::size_t>(p.call)].size()) {
+        waiting.push_back(p);
+        continue;
+      }
+      INGOT_ASSIGN_OR_RETURN(auto outs, call_layer(*p.layer, std::move(in), top));
+      for (std::size_t k = 0; k < outs.size(); ++k) values[value_key(p.layer->name, p.call, static_cast<int>(k))] = outs[k];
+    }
+    if (waiting.size() == pending.size()) {
+      const Pending& p = waiting.front();
+      for (const TensorRef3& ref : p.layer->calls[static_cast<std::size_t>(p.call)]) {
+        if (!values.count(value_key(ref.layer, ref.node, ref.tensor))) {
+          return bad_input("import layer " + quote(p.layer->name) + " (" + p.layer->class_name + "): its input " +
+                           quote(ref.layer) + " (node " + std::to_string(ref.node) + ", tensor " + std::to_string(ref.tensor) +
+                           ") must be computed by the model, got " +
+                           (m.find(ref.layer) ? "a cycle or a missing call through it" : "no such layer") +
+                           " (dangling or cyclic inbound_nodes)");
+        }
+      }
+    }
+    pending = std::move(waiting);
+  }
+  std::vector<std::string> outputs;
+  for (const TensorRef3& ref : m.outputs) {
+    auto it = values.find(value_key(ref.layer, ref.node, ref.tensor));
+    if (it == values.end()) {
+      return bad_input("output_layers of model " + quote(m.name) + " name " + quote(ref.layer) + " (node " +
+                       std::to_string(ref.node) + ", tensor " + std::to_string(ref.tensor) + "), which the model never computes");
+    }
+    outputs.push_back(it->second);
+  }
+  return outputs;
+}
+
+Result<Shape> input_shape(const Layer& layer, const ImportOptions& options, std::size_t index) {
+  const std::string what = "import input layer " + quote(layer.name);
+  if (index < options.input_shapes.size()) return options.input_shapes[index];
+  const json* stored = nullptr;
+  for (const char* key : {"batch_input_shape", "batch_shape"}) {
+    if (layer.config.is_object() && layer.config.contains(key)) stored = &layer.config[key];
+  }
+  if (stored == nullptr || !stored->is_array() || stored->empty()) {
+    return bad_input(what + ": key 'batch_input_shape' is required, got " + (stored ? stored->dump() : "nothing") +
+                     "; give the shape with --input-shape");
+  }
+  std::vector<std::int64_t> dims;
+  for (std::size_t i = 0; i < stored->size(); ++i) {
+    const json& d = (*stored)[i];
+    if (d.is_null() && i == 0) {
+      dims.push_back(1);  // the batch
+    } else if (d.is_number_integer() && d.get<std::int64_t>() >= 0) {
+      dims.push_back(d.get<std::int64_t>());
+    } else {
+      return bad_input(what + ": 'batch_input_shape' has unknown or invalid dims, got " + stored->dump() +
+                       "; give the full shape with --input-shape (e.g. 1,224,224,3)");
+    }
+  }
+  Shape shape(std::move(dims));
+  INGOT_TRY_CTX(validate_shape(shape), what);
+  return shape;
+}
+
+// "2.2.4-tf" -> {2, 2}; unknown -> {2, 0}.
+std::pair<int, int> major_minor(const std::string& version) {
+  int major = 2, minor = 0;
+  std::sscanf(version.c_str(), "%d.%d", &major, &minor);
+  return {major, minor};
+}
+
+ImportSettings settings_for(const std::string& keras_version, const std::string& backend) {
+  ImportSettings s;
+  s.theano = backend == "theano";
+  const auto [major, minor] = major_minor(keras_version);
+  // tf.keras moved UpSampling2D(bilinear) to half-pixel centers with TF 2.x (Keras 2.3+);
+  // "2.2.4-tf" spans TF 1.13 to 2.0 and keeps TF1's asymmetric mapping here.
+  s.half_pixel_resize = major > 2 || (major == 2 && minor >= 3 && keras_version.find("-tf") != std::string::npos) ||
+                        (major == 2 && minor >= 4);
+  return s;
+}
+
+Result<std::string> optional_root_string(const h5::Group& root, const std::string& name) {
+  if (!root.has_attr(name)) return std::string();
+  return root.string_attr(name);
+}
+
+Result<ir::Graph> import(const std::string& path, const ImportOptions& options, const OpRegistry& registry) {
+  INGOT_ASSIGN_OR_RETURN(h5::Group root, h5::open_file(path));
+  if (!root.has_attr("model_config")) {
+    return bad_input("read " + root.where() + ": attribute 'model_config' is required, got nothing "
+                     "(a weights-only file? save the whole model with model.save)");
+  }
+  INGOT_ASSIGN_OR_RETURN(std::string config_text, root.string_attr("model_config"));
+  json config;
+  try {
+    config = json::parse(config_text);
+  } catch (const json::parse_error& e) {
+    return bad_input("read attribute 'model_config' of file " + quote(path) + ": must be valid JSON, got a syntax error at byte " +
+                     std::to_string(e.byte));
+  }
+  INGOT_ASSIGN_OR_RETURN(std::string keras_version, optional_root_string(root, "keras_version"));
+  INGOT_ASSIGN_OR_RETURN(std::string backend, optional_root_string(root, "backend"));
+  INGOT_ASSIGN_OR_RETURN(Model model, parse_model_config(config, path));
+  INGOT_ASSIGN_OR_RETURN(WeightStore weights, WeightStore::open(root));
+  if (!options.input_shapes.empty() && options.input_shapes.size() != model.inputs.size()) {
+    return usage_error("import model: it has " + std::to_string(model.inputs.size()) + " inputs, so --input-shape must be given " +
+                       std::to_string(model.inputs.size()) + " times, got " + std::to_string(options.input_shapes.size()));
+  }
+
+  ir::GraphBuilder graph(registry);
+  std::vector<std::string> inputs;
+  for (std::size_t i = 0; i < model.inputs.size(); ++i) {
+    const Layer* layer = model.find(model.inputs[i].layer);
+    if (layer == nullptr || !is_input_layer(layer->class_name)) {
+      return bad_input("input_layers name " + quote(model.inputs[i].layer) + ", which must be an input layer, got " +
+                       (layer ? "class " + layer->class_name : std::string("no such layer")));
+    }
+    INGOT_ASSIGN_OR_RETURN(Shape shape, input_shape(*layer, options, i));
+    INGOT_ASSIGN_OR_RETURN(std::string value, graph.input(layer->name, shape));
+    inputs.push_back(value);
+  }
+  const ImportSettings settings = settings_for(keras_version, backend);
+  Expander expander(graph, weights, settings);
+  INGOT_ASSIGN_OR_RETURN(auto outputs, expander.expand(model, inputs, ""));
+  for (const auto& out : outputs) graph.output(out);
+
+  ir::Graph g = graph.release();
+  g.metadata["source.format"] = std::string("keras-hdf5");
+  g.metadata["source.file"] = std::filesystem::path(path).filename().string();
+  if (!keras_version.empty()) g.metadata["source.keras_version"] = keras_version;
+  if (!backend.empty()) g.metadata["source.backend"] = backend;
+  INGOT_TRY(ir::verify(g, registry));
+  return g;
+}
+
+}  // namespace
+
+Result<ir::Graph> import_file(const std::string& path, const ImportOptions& options, const OpRegistry& registry) {
+  return import(path, options, registry).with_context("convert file " + quote(path));
+}
+
+}  // namespace ingot::keras

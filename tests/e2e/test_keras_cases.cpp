@@ -1,0 +1,136 @@
+// Keras oracle cases through the CLI path: ingot convert model.h5, ingot run, compare with the
+// expected outputs of the independent TensorFlow.js oracle (../shared/oracle). The committed copy
+// in tests/fixtures/keras_cases always runs; the full set runs when ../shared is present.
+// Tolerances are each case's own (index.json): 1e-4 abs + rel for single layers, 1e-3 for the
+// deeper nets; the oracle README gives the tfjs vs float64 differences they absorb.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <set>
+
+#include "e2e/cli_util.h"
+#include "e2e/shared_dir.h"
+#include "runtime/npy.h"
+
+namespace ingot {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::ingot;
+using testing::TempDir;
+
+// Classes that belong to the custom-layer machinery (a later issue); until then they must fail
+// cleanly, naming the class.
+const std::set<std::string> kCustomClasses = {"PriorBox", "Normalize", "L2Normalization", "AnchorBoxes"};
+
+struct Case {
+  fs::path dir;
+  nlohmann::json spec;
+};
+
+// So ctest lists a case by its name rather than its bytes.
+void PrintTo(const Case& c, std::ostream* os) { *os << c.spec["name"].get<std::string>(); }
+
+std::vector<Case> load_cases(const fs::path& root) {
+  std::vector<Case> cases;
+  std::ifstream in(root / "index.json");
+  const auto index = nlohmann::json::parse(in);
+  for (const auto& c : index["cases"]) cases.push_back({root / c["name"].get<std::string>(), c});
+  return cases;
+}
+
+bool uses_custom_layers(const nlohmann::json& spec) {
+  for (const auto& l : spec["layers"]) {
+    if (kCustomClasses.count(l.get<std::string>())) return true;
+  }
+  return false;
+}
+
+struct Mismatch {
+  std::size_t count = 0;
+  double worst = 0;
+  std::size_t worst_index = 0;
+};
+
+Mismatch compare(const Tensor& got, const Tensor& want, double atol, double rtol) {
+  Mismatch m;
+  const auto g = got.data<float>();
+  const auto w = want.data<float>();
+  for (std::size_t i = 0; i < g.size(); ++i) {
+    const double err = std::fabs(static_cast<double>(g[i]) - w[i]);
+    if (!(err <= atol + rtol * std::fabs(w[i]))) {
+      ++m.count;
+      if (!(err <= m.worst)) {
+        m.worst = err;
+        m.worst_index = i;
+      }
+    }
+  }
+  return m;
+}
+
+void run_case(const Case& c) {
+  const std::string name = c.spec["name"];
+  SCOPED_TRACE(name);
+  TempDir tmp("ingot_case_" + name);
+  const std::string model = (c.dir / "model.h5").string();
+  // Keras models leave the batch open; the cases use batches of 1 to 3, fixed at conversion.
+  std::string shapes;
+  for (const auto& in : c.spec["inputs"]) {
+    std::string dims;
+    for (const auto& d : in["shape"]) dims += (dims.empty() ? "" : ",") + std::to_string(d.get<int>());
+    shapes += " --input-shape " + dims;
+  }
+  auto r = ingot("convert " + model + " -o " + tmp / "m.ingot" + shapes);
+  if (uses_custom_layers(c.spec)) {
+    EXPECT_EQ(r.exit_code, 4) << r.err;
+    EXPECT_NE(r.err.find("must be a known Keras layer class"), std::string::npos) << r.err;
+    EXPECT_FALSE(fs::exists(tmp / "m.ingot"));
+    return;
+  }
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string args = "run " + tmp / "m.ingot" + " -o " + tmp / "out";
+  for (const auto& in : c.spec["inputs"]) args += " -i " + (c.dir / in["file"].get<std::string>()).string();
+  r = ingot(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const double atol = c.spec["tolerance"]["atol"], rtol = c.spec["tolerance"]["rtol"];
+  for (std::size_t i = 0; i < c.spec["outputs"].size(); ++i) {
+    auto want = npy::read((c.dir / c.spec["outputs"][i]["file"].get<std::string>()).string());
+    auto got = npy::read(tmp / ("out/output_" + std::to_string(i) + ".npy"));
+    ASSERT_TRUE(want.ok() && got.ok());
+    ASSERT_EQ(got->shape(), want->shape()) << "output " << i;
+    const Mismatch m = compare(*got, *want, atol, rtol);
+    EXPECT_EQ(m.count, 0u) << "output " << i << ": " << m.count << " of " << got->num_elements()
+                           << " elements outside atol " << atol << " + rtol " << rtol << "; worst |err| " << m.worst
+                           << " at " << m.worst_index << " (got " << got->data<float>()[m.worst_index] << ", want "
+                           << want->data<float>()[m.worst_index] << ")";
+  }
+}
+
+std::vector<Case> committed_cases() { return load_cases(fs::path(INGOT_FIXTURES_DIR) / "keras_cases"); }
+
+std::vector<Case> shared_cases() {
+  const auto shared = testing::shared_dir();
+  return shared ? load_cases(*shared / "oracle" / "cases") : std::vector<Case>{};
+}
+
+std::string case_name(const ::testing::TestParamInfo<Case>& info) { return info.param.spec["name"]; }
+
+class CommittedKerasCase : public ::testing::TestWithParam<Case> {};
+TEST_P(CommittedKerasCase, ConvertsRunsAndMatchesTheOracle) { run_case(GetParam()); }
+INSTANTIATE_TEST_SUITE_P(Oracle, CommittedKerasCase, ::testing::ValuesIn(committed_cases()), case_name);
+
+class SharedKerasCase : public ::testing::TestWithParam<Case> {};
+TEST_P(SharedKerasCase, ConvertsRunsAndMatchesTheOracle) { run_case(GetParam()); }
+INSTANTIATE_TEST_SUITE_P(Oracle, SharedKerasCase, ::testing::ValuesIn(shared_cases()), case_name);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SharedKerasCase);
+
+TEST(KerasOracleCases, AllCasesAreThere) {
+  EXPECT_GE(committed_cases().size(), 71u);
+  if (!testing::shared_dir()) GTEST_SKIP() << "../shared not present: the 78 oracle cases there did not run";
+  EXPECT_EQ(shared_cases().size(), 78u);
+}
+
+}  // namespace
+}  // namespace ingot

@@ -1,0 +1,150 @@
+// Real Keras models from ../shared/models (skipped when it is absent): every one converts, and
+// those that ship reference outputs reproduce them through convert -> run.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "e2e/cli_util.h"
+#include "e2e/shared_dir.h"
+#include "frontends/keras/hdf5.h"
+#include "runtime/npy.h"
+
+namespace ingot {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::ingot;
+using testing::TempDir;
+
+fs::path models_dir() {
+  const auto shared = testing::shared_dir();
+  return shared ? *shared / "models" : fs::path();
+}
+
+#define REQUIRE_SHARED()                                                             \
+  if (models_dir().empty()) GTEST_SKIP() << "../shared not present: real-model test skipped"
+
+double max_abs_diff(const Tensor& a, const Tensor& b) {
+  double worst = 0;
+  for (std::size_t i = 0; i < a.data<float>().size(); ++i) {
+    worst = std::max(worst, std::fabs(static_cast<double>(a.data<float>()[i]) - b.data<float>()[i]));
+  }
+  return worst;
+}
+
+Tensor run_one(const TempDir& tmp, const std::string& model, const std::string& input, const std::string& shape_flag) {
+  auto r = ingot("convert " + model + " -o " + tmp / "m.ingot" + shape_flag);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = ingot("run " + tmp / "m.ingot" + " -i " + input + " -o " + tmp / "out");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  auto out = npy::read(tmp / "out/output_0.npy");
+  EXPECT_TRUE(out.ok()) << out.status().message();
+  return out.ok() ? *out : Tensor();
+}
+
+TEST(KerasRealModels, EveryModelConverts) {
+  REQUIRE_SHARED();
+  TempDir tmp("ingot_real_convert");
+  struct Model {
+    const char* path;
+    const char* flags;
+  };
+  // 12net.h5 leaves height and width open (a fully convolutional detector): they are given.
+  // ssd7 needs its Lambda layers mapped by a parameter file (custom-layer issue); it must fail
+  // naming the Lambda layer.
+  const Model models[] = {
+      {"dl4j-activations-io/LeakyReLU_0_model.h5", ""},
+      {"dl4j-activations-io/ReLU_2_model.h5", ""},
+      {"dl4j-channels-first-simpleconv2d/simpleconv2d.hdf5", ""},
+      {"dl4j-cnn-batchnorm-io/cnn_batch_norm.h5", ""},
+      {"dl4j-dcgan-mnist/dcgan_discriminator.h5", ""},
+      {"dl4j-dcgan-mnist/dcgan_generator.h5", ""},
+      {"dl4j-mtcnn/12net.h5", " --input-shape 1,12,12,3"},
+      {"dl4j-mtcnn/48net_complete.h5", ""},
+      {"dl4j-tfkeras-synthetic/cnn2d_112.h5", ""},
+      {"dl4j-tfkeras-synthetic/cnn2d_40.h5", ""},
+      {"dl4j-tfkeras-synthetic/cnn2d_52.h5", ""},
+      {"dl4j-tfkeras-synthetic/cnn2d_76.h5", ""},
+      {"dl4j-theano-backend/conv2d_reshape_tensorflow_2.h5", ""},
+      {"dl4j-theano-backend/conv2d_reshape_theano_2.h5", ""},
+      {"dmp-segnet-basic/SegNet_Basic.hdf5", ""},
+      {"fer2013-mini-xception/fer2013_mini_XCEPTION.102-0.66.hdf5", ""},
+      {"mnist-functional-keras28/model_qg_exp_original.hdf5", ""},
+      {"prismanet-hair-seg/CelebA_PrismaNet_256_hair_seg_model_opt_001.hdf5", ""},
+      {"teachable-machine-nested/keras_model.h5", ""},
+  };
+  for (const Model& m : models) {
+    SCOPED_TRACE(m.path);
+    auto r = ingot("convert " + (models_dir() / m.path).string() + " -o " + tmp / "m.ingot" + m.flags);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    r = ingot("inspect " + tmp / "m.ingot");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+  }
+  auto r = ingot("convert " + (models_dir() / "ssd7-anchorboxes/ssd7_epoch-24_loss-2.0928_val_loss-2.2581.h5").string() +
+                 " -o " + tmp / "ssd7.ingot");
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.err.find("import layer 'identity_layer' (Lambda)"), std::string::npos) << r.err;
+}
+
+TEST(KerasRealModels, Dl4jCnnBatchNormMatchesItsPredictions) {
+  REQUIRE_SHARED();
+  TempDir tmp("ingot_real_bn");
+  const fs::path dir = models_dir() / "dl4j-cnn-batchnorm-io";
+  // input.npy is float64 (5, 10, 10, 3); predictions.npy came from Keras 2.1.3 itself.
+  const Tensor out = run_one(tmp, (dir / "cnn_batch_norm.h5").string(), (dir / "input.npy").string(),
+                             " --input-shape 5,10,10,3");
+  auto want = npy::read((dir / "predictions.npy").string());
+  ASSERT_TRUE(want.ok());
+  ASSERT_EQ(out.shape(), want->shape());
+  // float32 through two small convs, BN and a dense layer of ~64 terms: 1e-6 is ~10x the
+  // float32 rounding seen (1.2e-7).
+  EXPECT_LT(max_abs_diff(out, *want), 1e-6);
+}
+
+TEST(KerasRealModels, Dl4jActivationLayersMatchTheirStoredOutputs) {
+  REQUIRE_SHARED();
+  const fs::path dir = models_dir() / "dl4j-activations-io";
+  for (const char* name : {"ReLU_2", "LeakyReLU_0"}) {
+    SCOPED_TRACE(name);
+    TempDir tmp(std::string("ingot_real_act_") + name);
+    auto io = keras::h5::open_file((dir / (std::string(name) + "_inputs_and_outputs.h5")).string());
+    ASSERT_TRUE(io.ok()) << io.status().message();
+    auto inputs = io->group("inputs");
+    auto outputs = io->group("outputs");
+    ASSERT_TRUE(inputs.ok() && outputs.ok());
+    auto x = inputs->read_f32("dense_input");
+    const std::string out_name = std::string(name) == "ReLU_2" ? "re_lu_1" : "leaky_re_lu_1";
+    auto y = outputs->read_f32(out_name);
+    ASSERT_TRUE(x.ok()) << x.status().message();
+    ASSERT_TRUE(y.ok()) << y.status().message();
+    ASSERT_TRUE(npy::write(tmp / "x.npy", *x).ok());
+    const Tensor out = run_one(tmp, (dir / (std::string(name) + "_model.h5")).string(), tmp / "x.npy",
+                               " --input-shape " + std::to_string(x->shape()[0]) + "," + std::to_string(x->shape()[1]));
+    ASSERT_EQ(out.shape(), y->shape());
+    // Dense of 16 terms then ReLU(max 1.4, slope 0.2, threshold 0.2) / LeakyReLU(0.5): float32.
+    EXPECT_LT(max_abs_diff(out, *y), 1e-6);
+  }
+}
+
+TEST(KerasRealModels, TeachableMachineReproducesThePublishedProbabilities) {
+  REQUIRE_SHARED();
+  TempDir tmp("ingot_real_tm");
+  // The photo after PIL's ImageOps.fit(224x224, ANTIALIAS), as the model's own predictor does it
+  // (scripts/gen_teachable_input.py); scaled here with the predictor's x / 127.0 - 1.
+  auto photo = npy::read(std::string(INGOT_FIXTURES_DIR) + "/teachable/photo_224.npy");
+  ASSERT_TRUE(photo.ok()) << photo.status().message();
+  Tensor x = Tensor::allocate(DType::f32, photo->shape()).value();
+  for (std::size_t i = 0; i < x.data<float>().size(); ++i) {
+    x.mutable_data<float>()[i] = static_cast<float>(photo->data<std::uint8_t>()[i]) / 127.0f - 1.0f;
+  }
+  ASSERT_TRUE(npy::write(tmp / "x.npy", x).ok());
+  const Tensor p = run_one(tmp, (models_dir() / "teachable-machine-nested/keras_model.h5").string(), tmp / "x.npy", "");
+  ASSERT_EQ(p.shape(), (Shape{1, 5}));
+  // labels.txt: PLASTIC, PAPER, METAL, CARDBOARD, GLASS. The README publishes percentages with
+  // two decimals; the issue allows 0.05 percentage points.
+  const double published[5] = {0.10, 0.00, 0.56, 0.00, 99.34};
+  for (int i = 0; i < 5; ++i) EXPECT_NEAR(100.0 * p.data<float>()[i], published[i], 0.05) << "class " << i;
+}
+
+}  // namespace
+}  // namespace ingot
