@@ -1,0 +1,71 @@
+// The default boxes of the two Keras SSD ports: PriorBox (rykov8/ssd_keras) and AnchorBoxes
+// (pierluigiferrari/ssd_keras). The boxes depend on the feature map's height and width and on the
+// parameters only, never on the feature values, so an importer can fold them into a constant with
+// these functions; the op kernels broadcast the same table over the batch.
+//
+// Both compute in double, as the originals' numpy code does, and round to float once at the end
+// (Keras turns the float64 array into a float32 constant).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ingot::ops {
+
+// numpy.linspace(start, stop, n) with endpoint=True, bit for bit: start + i * step with
+// step = (stop - start) / (n - 1), the last point exactly stop; n == 1 gives {start}.
+std::vector<double> linspace(double start, double stop, std::int64_t n);
+
+// ----------------------------------------------------------------------------- PriorBox
+
+struct PriorBoxParams {
+  std::vector<double> img_size;  // (width, height)
+  double min_size = 0.0;
+  std::optional<double> max_size;
+  std::vector<double> aspect_ratios;
+  bool flip = true;
+  std::vector<double> variances;
+  bool clip = true;  // accepted and ignored: the original always clips
+};
+
+// The expanded aspect-ratio list, one entry per prior: 1; 1 again when max_size is set and
+// non-zero (Python truthiness); then each given ratio not yet in the list, followed by its
+// inverse when flip. An already expanded list ([1, 1, 2, 0.5]) therefore expands to itself.
+std::vector<double> rykov8_aspect_ratios(const PriorBoxParams& p);
+
+// The [feature_h * feature_w * num_priors, 8] prior table, row-major: feature rows (y) outer,
+// then columns (x), then priors in rykov8_aspect_ratios order. Each row is xmin, ymin, xmax, ymax
+// relative to img_size and clipped to [0, 1], then the 4 variances (one variance is repeated).
+// `p` passed PriorBox's shape rule; feature_h, feature_w >= 1.
+std::vector<float> rykov8_priors(const PriorBoxParams& p, std::int64_t feature_h,
+                                 std::int64_t feature_w);
+
+// ----------------------------------------------------------------------------- AnchorBoxes
+
+struct AnchorBoxesParams {
+  std::int64_t img_height = 0;
+  std::int64_t img_width = 0;
+  double this_scale = 0.0;
+  double next_scale = 0.0;
+  std::vector<double> aspect_ratios;
+  bool two_boxes_for_ar1 = true;
+  std::optional<std::vector<double>> this_steps;    // (h, w), or one value for both
+  std::optional<std::vector<double>> this_offsets;  // (h, w), or one value for both
+  bool clip_boxes = false;
+  std::vector<double> variances;
+  std::string coords;  // "centroids", "minmax" or "corners"
+  bool normalize_coords = false;
+};
+
+// Boxes per feature-map cell: one per aspect ratio, plus one for ratio 1 with two_boxes_for_ar1.
+std::int64_t anchor_boxes_per_cell(const AnchorBoxesParams& p);
+
+// The [feature_h, feature_w, anchor_boxes_per_cell, 8] anchor table, row-major. Each box is 4
+// coordinates in `coords` format, then the 4 variances. `p` passed AnchorBoxes' shape rule;
+// feature_h, feature_w >= 1.
+std::vector<float> pierluigi_anchors(const AnchorBoxesParams& p, std::int64_t feature_h,
+                                     std::int64_t feature_w);
+
+}  // namespace ingot::ops
