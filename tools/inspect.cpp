@@ -132,7 +132,8 @@ void print_text(const Report& r) {
             << "\n";
 }
 
-int run_inspect(const std::string& path, bool json) {
+int run_inspect(const std::string& path, bool json, const std::vector<std::string>& plugins) {
+  if (Status st = load_plugins(plugins); !st.ok()) return report(st);
   auto file = MappedFile::open(path);
   if (!file.ok()) return report(file.status());
   const auto bytes = (*file)->bytes();
@@ -163,8 +164,10 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
   auto path = std::make_shared<std::string>();
   auto json = std::make_shared<bool>(false);
   cmd->add_option("FILE", *path, "the .ingot file")->required();
+  auto plugins = std::make_shared<std::vector<std::string>>();
   cmd->add_flag("--json", *json, "machine-readable output");
-  cmd->final_callback([&exit_code, path, json] { exit_code = run_inspect(*path, *json); });
+  cmd->add_option("--plugin", *plugins, "a shared library registering the user ops the file uses; repeatable");
+  cmd->final_callback([&exit_code, path, json, plugins] { exit_code = run_inspect(*path, *json, *plugins); });
 }
 
 }  // namespace ingot::cli

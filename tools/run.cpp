@@ -14,6 +14,7 @@ struct RunOptions {
   std::vector<std::string> inputs;
   std::string output_dir;
   std::string dump_dir;
+  std::vector<std::string> plugins;
 };
 
 // Value names may hold characters that cannot appear in file names ("/" in Keras scopes).
@@ -33,6 +34,7 @@ Status make_dir(const std::string& dir) {
 }
 
 Status run_model(const RunOptions& o) {
+  INGOT_TRY(load_plugins(o.plugins));
   runtime::PlanOptions plan;
   plan.keep_all_values = !o.dump_dir.empty();  // intermediates must not share memory then
   INGOT_ASSIGN_OR_RETURN(auto session, runtime::Session::load(o.model, default_registry(), plan));
@@ -67,6 +69,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("-i,--input", o->inputs, "an input .npy, once per model input in order");
   cmd->add_option("-o,--output-dir", o->output_dir, "where output_N.npy go")->required();
   cmd->add_option("--dump-all", o->dump_dir, "also write every intermediate value here, named after its node");
+  cmd->add_option("--plugin", o->plugins, "a shared library registering user ops (ingot_register_ops); repeatable");
   cmd->final_callback([&exit_code, o] { exit_code = report(run_model(*o)); });
 }
 

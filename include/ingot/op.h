@@ -72,6 +72,9 @@ struct OpSchema {
   int min_inputs = 1;
   int max_inputs = 1;  // kVariadic: no upper bound
   int num_outputs = 1;
+  // Accepts any attributes unchecked: only the stand-ins for unknown custom classes
+  // (--keep-unknown) set it.
+  bool open_params = false;
 
   const ParamSpec* find_param(std::string_view name) const;
 };

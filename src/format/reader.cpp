@@ -446,7 +446,8 @@ Result<const OpDef*> find_op(const OpRegistry& registry, const std::string& op, 
   const OpDef* def = registry.find(op);
   if (def != nullptr) return def;
   return unsupported("read op name" + at_byte(at) + ": op " + quote(op) +
-                     " must be registered in this build, got an unknown op");
+                     " must be registered in this build, got an unknown op (a user op: load the library that " +
+                     "registers it with --plugin)");
 }
 
 Status check_op_version(const OpSchema& s, std::uint32_t version, std::size_t at) {

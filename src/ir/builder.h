@@ -35,6 +35,7 @@ class GraphBuilder {
 
   const TensorInfo& info(const std::string& value) const;
   Graph& graph() { return graph_; }
+  const OpRegistry& registry() const { return registry_; }
   // Hands the graph over; the builder is empty afterwards.
   Graph release();
 

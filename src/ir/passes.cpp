@@ -180,7 +180,10 @@ Result<BoundNode> bind_node(const Node& node, const OpRegistry& registry, Consta
   const std::string what = "check " + node_label(node);
   const OpDef* op = registry.find(node.op);
   // Unsupported rather than invalid: the op may exist in a newer build or in a user's plugin.
-  if (op == nullptr) return unsupported(what + ": op " + quote(node.op) + " must be registered, got an unknown op");
+  if (op == nullptr) {
+    return unsupported(what + ": op " + quote(node.op) + " must be registered, got an unknown op (a user op: load the " +
+                       "library that registers it with --plugin)");
+  }
   const OpSchema& s = op->schema;
   if (node.version < s.min_version || node.version > s.version) {
     return unsupported(what + ": op version must be in [" + std::to_string(s.min_version) + ", " +

@@ -22,7 +22,7 @@ const BadCase kCases[] = {
     {"truncated.h5", 2, {"truncated.h5"}},
     {"no_model_config.h5", 2, {"attribute 'model_config' is required, got nothing"}},
     {"invalid_json.h5", 2, {"'model_config'", "must be valid JSON, got a syntax error at byte"}},
-    {"unknown_class.h5", 4, {"import layer 'conv2d_1' (Conv2d)", "must be a known Keras layer class", "closest known: Conv2D",
+    {"unknown_class.h5", 4, {"layer 'conv2d_1' (Conv2d)", "must be a known Keras layer class", "closest known: Conv2D",
                             "its saved config"}},
     {"bad_padding.h5", 2, {"import layer 'conv2d_1' (Conv2D)", "key 'padding' must be one of", "got \"reflect\""}},
     {"absurd_input_shape.h5", 2, {"import input layer", "element count must be at most 2^40"}},

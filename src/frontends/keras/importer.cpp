@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <map>
 
+#include "frontends/keras/custom_layers.h"
 #include "frontends/keras/hdf5.h"
 #include "frontends/keras/layer_context.h"
 #include "frontends/keras/model_config.h"
@@ -18,37 +19,13 @@ std::string value_key(const std::string& layer, int node, int tensor) {
   return layer + '\x1f' + std::to_string(node) + '\x1f' + std::to_string(tensor);
 }
 
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
-std::string closest_classes(const std::string& name) {
-  std::vector<std::pair<std::size_t, std::string>> scored;
-  for (const auto& known : known_classes()) scored.emplace_back(edit_distance(name, known), known);
-  std::sort(scored.begin(), scored.end());
-  std::string out;
-  for (std::size_t i = 0; i < 3 && i < scored.size(); ++i) out += (i ? ", " : "") + scored[i].second;
-  return out;
-}
-
 // Walks a model's layers in dependency order and builds IR for each call; nested models are
 // expanded in place, so the graph is flat.
 class Expander {
  public:
-  Expander(ir::GraphBuilder& graph, const WeightStore& weights, const ImportSettings& settings)
-      : graph_(graph), weights_(weights), settings_(settings) {}
+  Expander(ir::GraphBuilder& graph, const WeightStore& weights, const ImportSettings& settings,
+           const std::map<const Layer*, const LayerReport*>& reviews)
+      : graph_(graph), weights_(weights), settings_(settings), reviews_(reviews) {}
 
   Result<std::vector<std::string>> expand(const Model& m, const std::vector<std::string>& inputs, const std::string& top);
 
@@ -58,6 +35,7 @@ class Expander {
   ir::GraphBuilder& graph_;
   const WeightStore& weights_;
   const ImportSettings& settings_;
+  const std::map<const Layer*, const LayerReport*>& reviews_;
 };
 
 Result<std::vector<std::string>> Expander::call_layer(const Layer& layer, std::vector<std::string> inputs,
@@ -65,16 +43,12 @@ Result<std::vector<std::string>> Expander::call_layer(const Layer& layer, std::v
   const std::string what = "import layer " + quote(layer.name) + " (" + layer.class_name + ")";
   const std::string group = top.empty() ? layer.name : top;
   if (layer.submodel) return expand(*layer.submodel, inputs, group).with_context("import nested model " + quote(layer.name));
-  const ImportFn fn = find_import_fn(layer.class_name);
-  if (fn == nullptr) {
-    std::string config = layer.config.dump();
-    if (config.size() > 400) config = config.substr(0, 397) + "...";
-    return unsupported(what + ": class " + quote(layer.class_name) + " must be a known Keras layer class, got an unknown one " +
-                       "(closest known: " + closest_classes(layer.class_name) + "); its saved config: " + config);
-  }
   INGOT_ASSIGN_OR_RETURN_CTX(auto weights, weights_.weights(group, layer.name), what);
   LayerContext ctx(layer, std::move(inputs), std::move(weights), graph_, settings_);
-  return fn(ctx).with_context(what);
+  if (const ImportFn fn = find_import_fn(layer.class_name)) return fn(ctx).with_context(what);
+  auto review = reviews_.find(&layer);
+  if (review == reviews_.end()) return internal_error(what + ": the layer was never reviewed");
+  return import_reviewed(ctx, *review->second).with_context(what);
 }
 
 Result<std::vector<std::string>> Expander::expand(const Model& m, const std::vector<std::string>& inputs,
@@ -180,11 +154,74 @@ ImportSettings settings_for(const std::string& keras_version, const std::string&
   ImportSettings s;
   s.theano = backend == "theano";
   const auto [major, minor] = major_minor(keras_version);
-  // tf.keras moved UpSampling2D(bilinear) to half-pixel centers with TF 2.x (Keras 2.3+);
-  // "2.2.4-tf" spans TF 1.13 to 2.0 and keeps TF1's asymmetric mapping here.
-  s.half_pixel_resize = major > 2 || (major == 2 && minor >= 3 && keras_version.find("-tf") != std::string::npos) ||
-                        (major == 2 && minor >= 4);
+  // tf.keras resizes with half-pixel centers since TF 1.15 (resize_images_v2); standalone Keras
+  // <= 2.3.1 and tf.keras of TF <= 1.14 used the asymmetric grid (dst * in / out). "2.2.4-tf"
+  // spans TF 1.13 to 2.1: half-pixel is taken, as TF 1.15 and 2.x wrote most such files
+  // (prismanet-hair-seg, pinned to TF 1.15, matches only with it).
+  s.half_pixel_resize = major > 2 || keras_version.find("-tf") != std::string::npos || (major == 2 && minor >= 4);
   return s;
+}
+
+// Reviews every layer of `m`, nested models included, into `report`; `reviewed` maps each
+// layer to its entry.
+void review_model(const Model& m, const std::string& model_name, const std::string& top, const WeightStore& weights,
+                  const ReviewSettings& settings, ImportReport& report, std::vector<std::pair<const Layer*, std::size_t>>& reviewed) {
+  for (const Layer& layer : m.layers) {
+    if (is_input_layer(layer.class_name)) continue;
+    const std::string group = top.empty() ? layer.name : top;
+    if (layer.submodel) {
+      review_model(*layer.submodel, layer.name, group, weights, settings, report, reviewed);
+      continue;
+    }
+    // A weight problem is reported where the layer is built; the review lists what it finds.
+    auto stored = weights.weights(group, layer.name);
+    report.layers.push_back(review_layer(layer, model_name, stored.ok() ? *stored : std::vector<Weight>{}, settings));
+    reviewed.emplace_back(&layer, report.layers.size() - 1);
+  }
+}
+
+// One error naming every layer that cannot be imported as saved, each with its reasons.
+Status review_errors(const ImportReport& report) {
+  std::size_t layers = 0;
+  bool unsupported_class = false;
+  std::string details;
+  for (const LayerReport& l : report.layers) {
+    if (!l.has_errors()) continue;
+    ++layers;
+    unsupported_class |= l.kind == LayerKind::unknown || l.kind == LayerKind::lambda;
+    details += "\n  layer " + quote(l.name) + " (" + l.class_name + "): ";
+    std::string reasons;
+    for (const Diagnostic& d : l.diagnostics) {
+      if (d.severity == Severity::error) reasons += (reasons.empty() ? "" : "; ") + d.message;
+    }
+    details += reasons;
+  }
+  if (layers == 0) return {};
+  const std::string message = std::to_string(layers) + (layers == 1 ? " layer cannot" : " layers cannot") +
+                              " be imported as saved (`ingot check` prints the full report and how to fix it):" + details;
+  return unsupported_class ? unsupported(message) : bad_input(message);
+}
+
+Status check_param_file_layers(const ParamFile& file, const ImportReport& report) {
+  std::vector<std::string> names;
+  for (const LayerReport& l : report.layers) names.push_back(l.name);
+  for (const auto& [layer, entry] : file.layers) {
+    if (std::find(names.begin(), names.end(), layer) == names.end()) {
+      return bad_input("read parameter file " + quote(file.path) + ": entry " + quote(layer) +
+                       " must name a layer of the model (or be \"class:<ClassName>\"), got no such layer (closest: " +
+                       closest_names(layer, names) + ")");
+    }
+  }
+  return {};
+}
+
+void record_origins(const ImportReport& report, ir::Graph& g) {
+  for (const LayerReport& l : report.layers) {
+    if (l.kind == LayerKind::standard || l.params.empty()) continue;
+    std::vector<std::string> origins;
+    for (const ParamValue& p : l.params) origins.push_back(p.key + ": " + origin_name(p.origin));
+    g.metadata["params." + l.name + ".origin"] = origins;
+  }
 }
 
 Result<std::string> optional_root_string(const h5::Group& root, const std::string& name) {
@@ -192,7 +229,7 @@ Result<std::string> optional_root_string(const h5::Group& root, const std::strin
   return root.string_attr(name);
 }
 
-Result<ir::Graph> import(const std::string& path, const ImportOptions& options, const OpRegistry& registry) {
+Result<ir::Graph> import(const std::string& path, const ImportOptions& options, OpRegistry& registry, ImportReport& report) {
   INGOT_ASSIGN_OR_RETURN(h5::Group root, h5::open_file(path));
   if (!root.has_attr("model_config")) {
     return bad_input("read " + root.where() + ": attribute 'model_config' is required, got nothing "
@@ -215,6 +252,14 @@ Result<ir::Graph> import(const std::string& path, const ImportOptions& options, 
                        std::to_string(model.inputs.size()) + " times, got " + std::to_string(options.input_shapes.size()));
   }
 
+  report.file = path;
+  std::vector<std::pair<const Layer*, std::size_t>> reviewed;
+  review_model(model, "", "", weights, ReviewSettings{registry, options.params, options.keep_unknown}, report, reviewed);
+  if (options.params != nullptr) INGOT_TRY(check_param_file_layers(*options.params, report));
+  INGOT_TRY(review_errors(report));
+  std::map<const Layer*, const LayerReport*> reviews;
+  for (const auto& [layer, index] : reviewed) reviews[layer] = &report.layers[index];
+
   ir::GraphBuilder graph(registry);
   std::vector<std::string> inputs;
   for (std::size_t i = 0; i < model.inputs.size(); ++i) {
@@ -228,7 +273,7 @@ Result<ir::Graph> import(const std::string& path, const ImportOptions& options, 
     inputs.push_back(value);
   }
   const ImportSettings settings = settings_for(keras_version, backend);
-  Expander expander(graph, weights, settings);
+  Expander expander(graph, weights, settings, reviews);
   INGOT_ASSIGN_OR_RETURN(auto outputs, expander.expand(model, inputs, ""));
   for (const auto& out : outputs) graph.output(out);
 
@@ -237,14 +282,18 @@ Result<ir::Graph> import(const std::string& path, const ImportOptions& options, 
   g.metadata["source.file"] = std::filesystem::path(path).filename().string();
   if (!keras_version.empty()) g.metadata["source.keras_version"] = keras_version;
   if (!backend.empty()) g.metadata["source.backend"] = backend;
+  if (options.params != nullptr) g.metadata["source.params_file"] = std::filesystem::path(options.params->path).filename().string();
+  record_origins(report, g);
   INGOT_TRY(ir::verify(g, registry));
   return g;
 }
 
 }  // namespace
 
-Result<ir::Graph> import_file(const std::string& path, const ImportOptions& options, const OpRegistry& registry) {
-  return import(path, options, registry).with_context("convert file " + quote(path));
+Result<ir::Graph> import_file(const std::string& path, const ImportOptions& options, OpRegistry& registry,
+                              ImportReport* report) {
+  ImportReport local;
+  return import(path, options, registry, report ? *report : local).with_context("convert file " + quote(path));
 }
 
 }  // namespace ingot::keras

@@ -1,0 +1,357 @@
+#include "frontends/keras/param_file.h"
+
+#include <cmath>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+namespace ingot::keras {
+namespace {
+
+constexpr const char* kClassPrefix = "class:";
+
+std::string short_json(const json& v) {
+  std::string s = v.dump();
+  return s.size() > 200 ? s.substr(0, 197) + "..." : s;
+}
+
+std::string type_text(const ParamSpec& spec) {
+  std::string t = attr_type_name(spec.type);
+  const std::string c = describe_constraints(spec);
+  return c.empty() ? t : c;
+}
+
+Result<std::int64_t> json_int(const json& v) {
+  if (v.is_number_unsigned() && v.get<std::uint64_t>() > static_cast<std::uint64_t>(INT64_MAX)) return bad_input("");
+  if (v.is_number_integer()) return v.get<std::int64_t>();
+  // Python configs sometimes store 300.0 where an int is meant.
+  if (v.is_number_float()) {
+    const double d = v.get<double>();
+    if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 9.0e15) return static_cast<std::int64_t>(d);
+  }
+  return bad_input("");
+}
+
+template <class T, class Read>
+Result<std::vector<T>> json_list(const json& v, Read read) {
+  std::vector<T> out;
+  if (!v.is_array()) {
+    INGOT_ASSIGN_OR_RETURN(T one, read(v));
+    out.push_back(one);
+    return out;
+  }
+  for (const json& e : v) {
+    INGOT_ASSIGN_OR_RETURN(T x, read(e));
+    out.push_back(x);
+  }
+  return out;
+}
+
+Result<double> json_float(const json& v) {
+  if (v.is_number()) return v.get<double>();
+  return bad_input("");
+}
+
+Result<std::string> json_string(const json& v) {
+  if (v.is_string()) return v.get<std::string>();
+  return bad_input("");
+}
+
+Result<AttrValue> convert(const ParamSpec& spec, const json& v) {
+  switch (spec.type) {
+    case AttrType::int_: {
+      INGOT_ASSIGN_OR_RETURN(std::int64_t x, json_int(v));
+      return AttrValue(x);
+    }
+    case AttrType::float_: {
+      INGOT_ASSIGN_OR_RETURN(double x, json_float(v));
+      return AttrValue(x);
+    }
+    case AttrType::bool_:
+      if (v.is_boolean()) return AttrValue(v.get<bool>());
+      return bad_input("");
+    case AttrType::string: {
+      INGOT_ASSIGN_OR_RETURN(std::string x, json_string(v));
+      return AttrValue(x);
+    }
+    case AttrType::int_list: {
+      INGOT_ASSIGN_OR_RETURN(auto x, json_list<std::int64_t>(v, json_int));
+      return AttrValue(x);
+    }
+    case AttrType::float_list: {
+      INGOT_ASSIGN_OR_RETURN(auto x, json_list<double>(v, json_float));
+      return AttrValue(x);
+    }
+    case AttrType::string_list: {
+      INGOT_ASSIGN_OR_RETURN(auto x, json_list<std::string>(v, json_string));
+      return AttrValue(x);
+    }
+    case AttrType::tensor:
+      break;
+  }
+  return bad_input("");
+}
+
+std::string param_names(const OpSchema& schema) {
+  std::string out;
+  for (const ParamSpec& p : schema.params) {
+    if (p.type == AttrType::tensor) continue;
+    out += (out.empty() ? "" : ", ") + p.name;
+  }
+  return out.empty() ? "none" : out;
+}
+
+void add(LayerReport& r, Severity s, const std::string& key, const std::string& message) {
+  r.diagnostics.push_back({s, key, message});
+}
+
+struct Source {
+  const json* values;
+  Origin origin;
+};
+
+std::string origin_phrase(Origin o) {
+  switch (o) {
+    case Origin::layer_entry:
+      return " (from the parameter file's layer entry)";
+    case Origin::class_entry:
+      return " (from the parameter file's class entry)";
+    default:
+      return "";
+  }
+}
+
+}  // namespace
+
+Result<ParamFile> ParamFile::parse(const json& j, const std::string& path) {
+  ParamFile f;
+  f.path = path;
+  const std::string where = "read parameter file " + quote(path);
+  if (!j.is_object()) return bad_input(where + ": it must be a JSON object of layer names, got " + short_json(j));
+  for (const auto& [key, value] : j.items()) {
+    if (!value.is_object()) {
+      return bad_input(where + ": entry " + quote(key) + " must be an object of config keys, got " + short_json(value));
+    }
+    if (key.rfind(kClassPrefix, 0) == 0) {
+      f.classes[key.substr(std::string(kClassPrefix).size())] = value;
+    } else {
+      f.layers[key] = value;
+    }
+  }
+  return f;
+}
+
+Result<ParamFile> ParamFile::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return io_error("open parameter file " + quote(path) + ": cannot read it");
+  std::stringstream ss;
+  ss << in.rdbuf();
+  json j;
+  try {
+    j = json::parse(ss.str());
+  } catch (const json::parse_error& e) {
+    return bad_input("read parameter file " + quote(path) + ": it must be valid JSON, got a syntax error at byte " +
+                     std::to_string(e.byte));
+  }
+  return parse(j, path);
+}
+
+bool is_base_layer_key(const std::string& key) {
+  static const std::set<std::string> keys = {"name", "trainable", "dtype", "batch_input_shape", "batch_size",
+                                             "input_dtype", "autocast", "input_shape"};
+  return keys.count(key) > 0;
+}
+
+Result<AttrValue> json_to_attr(const ParamSpec& spec, const json& value) {
+  auto converted = convert(spec, value);
+  if (!converted.ok()) return bad_input("must be " + type_text(spec) + ", got " + short_json(value));
+  return converted;
+}
+
+void resolve_params(const OpSchema& schema, const Layer& layer, const json& saved, const ParamFile* file,
+                    LayerReport& report) {
+  std::vector<Source> sources;
+  if (file != nullptr) {
+    if (auto it = file->layers.find(layer.name); it != file->layers.end()) sources.push_back({&it->second, Origin::layer_entry});
+    if (auto it = file->classes.find(layer.class_name); it != file->classes.end()) {
+      sources.push_back({&it->second, Origin::class_entry});
+    }
+  }
+  if (saved.is_object()) sources.push_back({&saved, Origin::model_file});
+
+  // Schema order first, then any other key in name order: reports read like the constructor.
+  std::vector<std::string> keys;
+  std::set<std::string> seen;
+  for (const ParamSpec& p : schema.params) {
+    keys.push_back(p.name);
+    seen.insert(p.name);
+  }
+  std::set<std::string> extra;
+  for (const Source& s : sources) {
+    for (const auto& [key, value] : s.values->items()) {
+      if (!seen.count(key) && !is_base_layer_key(key) && !(s.origin != Origin::model_file && key == "op")) extra.insert(key);
+    }
+  }
+  keys.insert(keys.end(), extra.begin(), extra.end());
+
+  for (const std::string& key : keys) {
+    const ParamSpec* spec = schema.find_param(key);
+    const Source* from = nullptr;
+    for (const Source& s : sources) {
+      if (s.values->contains(key)) {
+        from = &s;
+        break;
+      }
+    }
+    if (spec == nullptr) {
+      // A misspelt key in the parameter file must not pass silently; a saved key the op does
+      // not take is worth a warning (the layer may compute something ingot does not).
+      const bool from_file = from->origin != Origin::model_file;
+      add(report, from_file ? Severity::error : Severity::warning, key,
+          "key " + quote(key) + " = " + short_json((*from->values)[key]) + origin_phrase(from->origin) +
+              " is not a parameter of op " + quote(schema.name) + (from_file ? "" : " and is ignored") +
+              "; its parameters: " + param_names(schema));
+      continue;
+    }
+    if (spec->type == AttrType::tensor) {
+      if (from != nullptr) {
+        add(report, Severity::warning, key,
+            "key " + quote(key) + " is a weight of op " + quote(schema.name) + "; the config value is ignored");
+      }
+      continue;
+    }
+    const json* value = from != nullptr ? &(*from->values)[key] : nullptr;
+    if (value == nullptr || value->is_null()) {  // null is Python's None: not given
+      if (spec->required) {
+        report.missing.push_back(key);
+        add(report, Severity::error, key,
+            "key " + quote(key) + " is required (" + type_text(*spec) + ": " + spec->doc + "), got " +
+                (value ? "None" : "nothing"));
+      } else if (spec->default_value) {
+        report.params.push_back({key, *spec->default_value, Origin::default_value});
+        add(report, Severity::note, key, "key " + quote(key) + " not saved: using the default " + attr_to_string(*spec->default_value));
+      } else {
+        add(report, Severity::note, key, "key " + quote(key) + " not set (optional, no default)");
+      }
+      continue;
+    }
+    auto attr = json_to_attr(*spec, *value);
+    Status st = attr.ok() ? check_param(*spec, *attr) : attr.status();
+    if (!st.ok()) {
+      std::string msg = st.message();
+      if (msg.rfind("parameter ", 0) == 0) msg = msg.substr(10);
+      if (msg.rfind("must", 0) == 0) msg = quote(key) + " " + msg;
+      add(report, Severity::error, key, "key " + msg + origin_phrase(from->origin));
+      continue;
+    }
+    report.params.push_back({key, *attr, from->origin});
+  }
+
+  for (const KnownOmission& k : known_omissions()) {
+    if (layer.class_name != k.class_name) continue;
+    for (const std::string& key : k.keys) {
+      const bool saved_has = saved.is_object() && saved.contains(key);
+      bool supplied = false;
+      for (const ParamValue& p : report.params) supplied |= p.key == key && p.origin != Origin::default_value;
+      if (saved_has) continue;
+      if (supplied) {
+        add(report, Severity::note, key, "key " + quote(key) + " comes from the parameter file (" + k.source + " never saves it)");
+      } else {
+        add(report, Severity::warning, key,
+            "key " + quote(key) + " is not saved: " + k.source + " leaves it out of get_config(), so the default applies. " +
+                k.consequence + " Supply the value the model was built with in a parameter file (--params).");
+      }
+    }
+  }
+}
+
+AttrMap resolved_attrs(const LayerReport& report) {
+  AttrMap attrs;
+  for (const ParamValue& p : report.params) attrs[p.key] = p.value;
+  return attrs;
+}
+
+const std::vector<KnownOmission>& known_omissions() {
+  static const std::vector<KnownOmission> table = {
+      {"AnchorBoxes",
+       {"this_steps", "this_offsets"},
+       "pierluigiferrari/ssd_keras AnchorBoxes",
+       "A reloaded model then places anchors at step = image size / feature map size and offset 0.5: "
+       "for SSD300 built with steps [8, 16, 32, 64, 100, 300], the 38x38 map gets step 300/38 = 7.89 instead of 8, "
+       "shifting every anchor."},
+  };
+  return table;
+}
+
+const char* severity_name(Severity s) {
+  switch (s) {
+    case Severity::error:
+      return "error";
+    case Severity::warning:
+      return "warning";
+    case Severity::note:
+      return "note";
+  }
+  return "?";
+}
+
+const char* origin_name(Origin o) {
+  switch (o) {
+    case Origin::layer_entry:
+      return "parameter file (layer)";
+    case Origin::class_entry:
+      return "parameter file (class)";
+    case Origin::model_file:
+      return "model file";
+    case Origin::default_value:
+      return "default";
+  }
+  return "?";
+}
+
+const char* layer_kind_name(LayerKind k) {
+  switch (k) {
+    case LayerKind::standard:
+      return "standard";
+    case LayerKind::custom:
+      return "custom";
+    case LayerKind::lambda:
+      return "lambda";
+    case LayerKind::opaque:
+      return "opaque";
+    case LayerKind::unknown:
+      return "unknown";
+  }
+  return "?";
+}
+
+bool LayerReport::has_errors() const {
+  for (const Diagnostic& d : diagnostics) {
+    if (d.severity == Severity::error) return true;
+  }
+  return false;
+}
+
+bool ImportReport::has_errors() const {
+  for (const LayerReport& l : layers) {
+    if (l.has_errors()) return true;
+  }
+  return false;
+}
+
+std::size_t ImportReport::count(Severity s) const {
+  std::size_t n = 0;
+  for (const LayerReport& l : layers) {
+    for (const Diagnostic& d : l.diagnostics) n += d.severity == s;
+  }
+  return n;
+}
+
+LayerReport* ImportReport::find(const std::string& layer_name) {
+  for (LayerReport& l : layers) {
+    if (l.name == layer_name) return &l;
+  }
+  return nullptr;
+}
+
+}  // namespace ingot::keras

@@ -1,0 +1,131 @@
+// ingot check MODEL.h5 [--params F] [--keep-unknown] [--input-shape ...] [--json]
+//                      [--params-skeleton OUT.json]
+// A diagnosis before conversion: per layer, where each parameter comes from, what is missing
+// and why, and for each custom class that lost its parameters a get_config() to add and a
+// parameter file to fill in. Exit status 0 when conversion can proceed.
+#include <fstream>
+#include <iostream>
+
+#include "core/atomic_file.h"
+#include "frontends/keras/importer.h"
+#include "frontends/keras/repair.h"
+#include "tools/commands.h"
+
+namespace ingot::cli {
+namespace {
+
+using nlohmann::json;
+using namespace keras;
+
+struct CheckOptions {
+  ImportFlags import;
+  bool json = false;
+  std::string skeleton_path;
+};
+
+std::string value_text(const AttrValue& v) { return attr_to_json(v).dump(); }
+
+void print_layer(const LayerReport& l) {
+  std::cout << "layer " << quote(l.name) << " (" << l.class_name << ")";
+  if (!l.model.empty()) std::cout << " in nested model " << quote(l.model);
+  std::cout << ": " << layer_kind_name(l.kind);
+  if (!l.op.empty()) std::cout << ", op " << l.op;
+  if (!l.weights.empty()) {
+    std::cout << ", weights:";
+    for (const auto& w : l.weights) std::cout << " " << w;
+  }
+  std::cout << "\n";
+  if (l.kind == LayerKind::standard) return;
+  for (const ParamValue& p : l.params) {
+    std::cout << "    " << p.key << " = " << value_text(p.value) << "  [" << origin_name(p.origin) << "]\n";
+  }
+  for (const std::string& key : l.missing) std::cout << "    " << key << " = ?  [missing]\n";
+  for (const Diagnostic& d : l.diagnostics) {
+    if (d.severity == Severity::note && d.message.rfind("key ", 0) == 0 && d.message.find("using the default") != std::string::npos) {
+      continue;  // already shown as [default]
+    }
+    std::cout << "  " << severity_name(d.severity) << ": " << d.message << "\n";
+  }
+}
+
+void print_fix(const ClassFix& fix) {
+  std::cout << "\n== How to fix class " << fix.class_name << " (layers:";
+  for (const auto& l : fix.layers) std::cout << " " << l;
+  std::cout << ")\n"
+            << "Either add this method to class " << fix.class_name << " and save the model again:\n\n"
+            << fix.get_config << "\n"
+            << "or, without re-saving the model, fill in the placeholders of this parameter file and\n"
+            << "convert with --params FILE (values set here override the model file):\n\n"
+            << fix.params_skeleton.dump(2) << "\n";
+}
+
+json report_json(const ImportReport& report, const std::vector<ClassFix>& fixes, const Status& status) {
+  json j;
+  j["file"] = report.file;
+  j["can_convert"] = status.ok();
+  if (!status.ok()) j["error"] = status.message();
+  j["counts"] = {{"errors", report.count(Severity::error)}, {"warnings", report.count(Severity::warning)}};
+  j["layers"] = json::array();
+  for (const LayerReport& l : report.layers) {
+    json e = {{"name", l.name}, {"class", l.class_name}, {"kind", layer_kind_name(l.kind)}, {"weights", l.weights}};
+    if (!l.model.empty()) e["model"] = l.model;
+    if (!l.op.empty()) e["op"] = l.op;
+    if (l.kind != LayerKind::standard) {
+      e["params"] = json::array();
+      for (const ParamValue& p : l.params) e["params"].push_back({{"key", p.key}, {"value", attr_to_json(p.value)}, {"origin", origin_name(p.origin)}});
+      e["missing"] = l.missing;
+    }
+    e["diagnostics"] = json::array();
+    for (const Diagnostic& d : l.diagnostics) {
+      e["diagnostics"].push_back({{"severity", severity_name(d.severity)}, {"key", d.key}, {"message", d.message}});
+    }
+    j["layers"].push_back(e);
+  }
+  j["fixes"] = json::array();
+  for (const ClassFix& f : fixes) {
+    j["fixes"].push_back({{"class", f.class_name}, {"layers", f.layers}, {"get_config", f.get_config}, {"params_skeleton", f.params_skeleton}});
+  }
+  return j;
+}
+
+Status check_keras(const CheckOptions& o) {
+  INGOT_TRY(load_plugins(o.import.plugins));
+  ImportReport report;
+  INGOT_ASSIGN_OR_RETURN(auto loaded, load_import_options(o.import));
+  auto graph = import_file(o.import.model, loaded.options, default_registry(), &report);
+  const Status status = graph.ok() ? Status() : graph.status();
+  const auto fixes = class_fixes(report, default_registry());
+  if (!o.skeleton_path.empty() && !fixes.empty()) {
+    json all = json::object();
+    for (const ClassFix& f : fixes) all.update(f.params_skeleton);
+    const std::string text = all.dump(2) + "\n";
+    INGOT_TRY(write_file_atomic(o.skeleton_path, std::as_bytes(std::span(text.data(), text.size()))));
+  }
+  if (o.json) {
+    std::cout << report_json(report, fixes, status).dump(2) << "\n";
+    return status;
+  }
+  std::size_t standard = 0;
+  for (const LayerReport& l : report.layers) standard += l.kind == LayerKind::standard;
+  std::cout << "check " << o.import.model << ": " << report.layers.size() << " layers (" << standard << " standard, "
+            << report.layers.size() - standard << " custom, lambda or unknown)\n";
+  for (const LayerReport& l : report.layers) print_layer(l);
+  for (const ClassFix& f : fixes) print_fix(f);
+  if (!o.skeleton_path.empty() && !fixes.empty()) std::cout << "\nwrote parameter file skeleton " << o.skeleton_path << "\n";
+  std::cout << "\n" << report.count(Severity::error) << " errors, " << report.count(Severity::warning) << " warnings: "
+            << (status.ok() ? "conversion can proceed" : "conversion cannot proceed") << "\n";
+  return status;
+}
+
+}  // namespace
+
+void add_check_command(CLI::App& app, int& exit_code) {
+  auto* cmd = app.add_subcommand("check", "Diagnose a Keras .h5 before conversion: parameters, their origin, and fixes");
+  auto o = std::make_shared<CheckOptions>();
+  add_import_flags(*cmd, o->import);
+  cmd->add_flag("--json", o->json, "print the report as JSON");
+  cmd->add_option("--params-skeleton", o->skeleton_path, "write a parameter file to fill in for the layers that need one");
+  cmd->final_callback([&exit_code, o] { exit_code = report(check_keras(*o)); });
+}
+
+}  // namespace ingot::cli
