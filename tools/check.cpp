@@ -1,5 +1,6 @@
 // ingot check MODEL.h5 [--params F] [--keep-unknown] [--input-shape ...] [--json]
 //                      [--params-skeleton OUT.json]
+// ingot check MODEL.ingot [--atol A --rtol R] [--json]: re-runs the stored test vectors.
 // A diagnosis before conversion: per layer, where each parameter comes from, what is missing
 // and why, and for each custom class that lost its parameters a get_config() to add and a
 // parameter file to fill in. Exit status 0 when conversion can proceed.
@@ -7,6 +8,8 @@
 #include <iostream>
 
 #include "core/atomic_file.h"
+#include "format/format.h"
+#include "runtime/self_test.h"
 #include "frontends/keras/importer.h"
 #include "frontends/keras/repair.h"
 #include "tools/commands.h"
@@ -21,7 +24,48 @@ struct CheckOptions {
   ImportFlags import;
   bool json = false;
   std::string skeleton_path;
+  double atol = 1e-4;
+  double rtol = 1e-4;
 };
+
+bool is_ingot_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char magic[8] = {};
+  in.read(magic, 8);
+  return in.gcount() == 8 && std::string(magic, 8) == std::string("\x89INGOT\r\n", 8);
+}
+
+// ingot check MODEL.ingot: re-run the test vectors stored in the file.
+Status check_ingot(const CheckOptions& o) {
+  INGOT_TRY(load_plugins(o.import.plugins));
+  INGOT_ASSIGN_OR_RETURN(ir::Graph graph, format::read_model(o.import.model, default_registry()));
+  INGOT_ASSIGN_OR_RETURN_CTX(auto result, runtime::run_test_vectors(graph, default_registry(), o.atol, o.rtol),
+                             "check file " + quote(o.import.model));
+  if (o.json) {
+    json j = {{"file", o.import.model}, {"ok", result.ok()}, {"outputs_source", result.outputs_source}, {"atol", o.atol}, {"rtol", o.rtol}};
+    j["values"] = json::array();
+    for (const auto& c : result.checks) {
+      j["values"].push_back({{"name", c.name}, {"role", c.role}, {"max_abs", c.max_abs}, {"max_rel", c.max_rel},
+                             {"mismatches", c.mismatches}, {"count", c.count}});
+    }
+    if (result.first_divergence) j["first_divergence"] = *result.first_divergence;
+    std::cout << j.dump(2) << "\n";
+  } else {
+    std::cout << "check " << o.import.model << ": stored test vectors (expected outputs from "
+              << (result.outputs_source == "reference" ? "the source framework" : "ingot at conversion")
+              << "), tolerance " << o.atol << " + " << o.rtol << " * |expected|\n";
+    for (const auto& c : result.checks) {
+      std::cout << "  " << (c.ok() ? "ok  " : "FAIL") << "  " << c.role << " " << quote(c.name) << ": max abs error " << c.max_abs
+                << ", max rel error " << c.max_rel << ", " << c.mismatches << " of " << c.count << " values outside\n";
+    }
+  }
+  if (result.first_divergence) {
+    return verification_error("check file " + quote(o.import.model) + ": value " + quote(*result.first_divergence) +
+                              " is the first (in execution order) that differs from the stored test vectors");
+  }
+  if (!o.json) std::cout << "all stored values match\n";
+  return {};
+}
 
 std::string value_text(const AttrValue& v) { return attr_to_json(v).dump(); }
 
@@ -89,6 +133,7 @@ json report_json(const ImportReport& report, const std::vector<ClassFix>& fixes,
 }
 
 Status check_keras(const CheckOptions& o) {
+  if (is_ingot_file(o.import.model)) return check_ingot(o);
   INGOT_TRY(load_plugins(o.import.plugins));
   ImportReport report;
   INGOT_ASSIGN_OR_RETURN(auto loaded, load_import_options(o.import));
@@ -120,11 +165,14 @@ Status check_keras(const CheckOptions& o) {
 }  // namespace
 
 void add_check_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("check", "Diagnose a Keras .h5 before conversion: parameters, their origin, and fixes");
+  auto* cmd = app.add_subcommand("check", "Diagnose a Keras .h5 before conversion (parameters, their origin, fixes), "
+                                          "or re-run the test vectors stored in an .ingot file");
   auto o = std::make_shared<CheckOptions>();
   add_import_flags(*cmd, o->import);
   cmd->add_flag("--json", o->json, "print the report as JSON");
   cmd->add_option("--params-skeleton", o->skeleton_path, "write a parameter file to fill in for the layers that need one");
+  cmd->add_option("--atol", o->atol, "for .ingot files: absolute tolerance of the stored test vectors (default 1e-4)");
+  cmd->add_option("--rtol", o->rtol, "for .ingot files: relative tolerance (default 1e-4)");
   cmd->final_callback([&exit_code, o] { exit_code = report(check_keras(*o)); });
 }
 

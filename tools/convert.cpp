@@ -7,6 +7,8 @@
 #include "format/format.h"
 #include "frontends/keras/importer.h"
 #include "ir/builder.h"
+#include "runtime/npy.h"
+#include "runtime/self_test.h"
 #include "tools/commands.h"
 
 namespace ingot::cli {
@@ -16,7 +18,21 @@ struct ConvertOptions {
   ImportFlags import;
   std::string output;
   std::string weights = "f32";
+  std::vector<std::string> test_inputs;
+  std::vector<std::string> test_expected;
+  std::vector<std::string> test_layers;
+  double test_atol = 1e-4;
+  double test_rtol = 1e-4;
 };
+
+Result<std::vector<Tensor>> read_npys(const std::vector<std::string>& paths) {
+  std::vector<Tensor> out;
+  for (const auto& p : paths) {
+    INGOT_ASSIGN_OR_RETURN(Tensor t, npy::read(p));
+    out.push_back(std::move(t));
+  }
+  return out;
+}
 
 Status convert(const ConvertOptions& o) {
   INGOT_TRY(load_plugins(o.import.plugins));
@@ -31,6 +47,16 @@ Status convert(const ConvertOptions& o) {
     }
   }
   if (o.weights == "f16") INGOT_TRY(ir::convert_storage(graph, ir::Storage::f16));
+  if (!o.test_inputs.empty()) {
+    // After the storage conversion: the vectors test the weights as stored (f16 included).
+    runtime::TestVectorSpec spec;
+    INGOT_ASSIGN_OR_RETURN(spec.inputs, read_npys(o.test_inputs));
+    INGOT_ASSIGN_OR_RETURN(spec.expected, read_npys(o.test_expected));
+    spec.values = o.test_layers;
+    INGOT_TRY_CTX(runtime::embed_test_vectors(graph, spec, default_registry(), o.test_atol, o.test_rtol), "embed test vectors");
+  } else if (!o.test_expected.empty() || !o.test_layers.empty()) {
+    return usage_error("--test-expected and --test-layers need --test-input");
+  }
   INGOT_TRY(format::write_model(o.output, graph, default_registry()));
   std::size_t weight_bytes = 0;
   for (const auto& c : graph.constants) weight_bytes += c.payload.byte_size();
@@ -47,6 +73,13 @@ void add_convert_command(CLI::App& app, int& exit_code) {
   add_import_flags(*cmd, o->import);
   cmd->add_option("-o,--output", o->output, "the .ingot file to write")->required();
   cmd->add_option("--weights", o->weights, "weight storage: f32 (default) or f16")->check(CLI::IsMember({"f32", "f16"}));
+  cmd->add_option("--test-input", o->test_inputs, "store a test input .npy in the file (once per model input); `ingot check` re-runs it");
+  cmd->add_option("--test-expected", o->test_expected,
+                  "reference outputs from the source framework (.npy, once per output), stored instead of ingot's own; "
+                  "conversion fails if ingot does not match them");
+  cmd->add_option("--test-layers", o->test_layers, "also store these intermediate values (Keras layer names)")->delimiter(',');
+  cmd->add_option("--test-atol", o->test_atol, "absolute tolerance for --test-expected (default 1e-4)");
+  cmd->add_option("--test-rtol", o->test_rtol, "relative tolerance for --test-expected (default 1e-4)");
   cmd->final_callback([&exit_code, o] { exit_code = report(convert(*o)); });
 }
 
