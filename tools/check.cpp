@@ -9,6 +9,7 @@
 
 #include "core/atomic_file.h"
 #include "format/format.h"
+#include "runtime/fold.h"
 #include "runtime/self_test.h"
 #include "frontends/keras/importer.h"
 #include "frontends/keras/repair.h"
@@ -39,8 +40,16 @@ bool is_ingot_file(const std::string& path) {
 Status check_ingot(const CheckOptions& o) {
   INGOT_TRY(load_plugins(o.import.plugins));
   INGOT_ASSIGN_OR_RETURN(ir::Graph graph, format::read_model(o.import.model, default_registry()));
-  INGOT_ASSIGN_OR_RETURN_CTX(auto result, runtime::run_test_vectors(graph, default_registry(), o.atol, o.rtol),
-                             "check file " + quote(o.import.model));
+  const std::string what = "check file " + quote(o.import.model);
+  INGOT_ASSIGN_OR_RETURN_CTX(auto folds, runtime::check_folded_nodes(graph, default_registry()), what);
+  runtime::SelfTestResult result;
+  if (runtime::has_test_vectors(graph) || folds.empty()) {
+    INGOT_ASSIGN_OR_RETURN_CTX(result, runtime::run_test_vectors(graph, default_registry(), o.atol, o.rtol), what);
+  }
+  std::string bad_fold;
+  for (const auto& f : folds) {
+    if (!f.ok() && bad_fold.empty()) bad_fold = f.node;
+  }
   if (o.json) {
     json j = {{"file", o.import.model}, {"ok", result.ok()}, {"outputs_source", result.outputs_source}, {"atol", o.atol}, {"rtol", o.rtol}};
     j["values"] = json::array();
@@ -49,15 +58,27 @@ Status check_ingot(const CheckOptions& o) {
                              {"mismatches", c.mismatches}, {"count", c.count}});
     }
     if (result.first_divergence) j["first_divergence"] = *result.first_divergence;
+    j["folded"] = json::array();
+    for (const auto& f : folds) j["folded"].push_back({{"node", f.node}, {"op", f.op}, {"max_abs", f.max_abs}});
+    if (!bad_fold.empty()) j["ok"] = false;
     std::cout << j.dump(2) << "\n";
   } else {
-    std::cout << "check " << o.import.model << ": stored test vectors (expected outputs from "
+    std::cout << "check " << o.import.model << ": " << folds.size() << " folded constants recomputed from their parameters\n";
+    for (const auto& f : folds) {
+      std::cout << "  " << (f.ok() ? "ok  " : "FAIL") << "  folded " << f.op << " " << quote(f.node) << ": max abs difference "
+                << f.max_abs << "\n";
+    }
+    if (!result.checks.empty()) std::cout << "stored test vectors (expected outputs from "
               << (result.outputs_source == "reference" ? "the source framework" : "ingot at conversion")
               << "), tolerance " << o.atol << " + " << o.rtol << " * |expected|\n";
     for (const auto& c : result.checks) {
       std::cout << "  " << (c.ok() ? "ok  " : "FAIL") << "  " << c.role << " " << quote(c.name) << ": max abs error " << c.max_abs
                 << ", max rel error " << c.max_rel << ", " << c.mismatches << " of " << c.count << " values outside\n";
     }
+  }
+  if (!bad_fold.empty()) {
+    return verification_error(what + ": folded constant of node " + quote(bad_fold) +
+                              " differs from what its parameters compute; the file was altered or the op changed");
   }
   if (result.first_divergence) {
     return verification_error("check file " + quote(o.import.model) + ": value " + quote(*result.first_divergence) +

@@ -8,6 +8,7 @@
 #include "frontends/keras/importer.h"
 #include "ir/builder.h"
 #include "runtime/npy.h"
+#include "runtime/fold.h"
 #include "runtime/self_test.h"
 #include "tools/commands.h"
 
@@ -47,6 +48,7 @@ Status convert(const ConvertOptions& o) {
     }
   }
   if (o.weights == "f16") INGOT_TRY(ir::convert_storage(graph, ir::Storage::f16));
+  INGOT_ASSIGN_OR_RETURN(auto folded, runtime::fold_shape_only_nodes(graph, default_registry()));
   if (!o.test_inputs.empty()) {
     // After the storage conversion: the vectors test the weights as stored (f16 included).
     runtime::TestVectorSpec spec;
@@ -61,7 +63,9 @@ Status convert(const ConvertOptions& o) {
   std::size_t weight_bytes = 0;
   for (const auto& c : graph.constants) weight_bytes += c.payload.byte_size();
   std::cout << "wrote " << o.output << ": " << graph.nodes.size() << " nodes, " << graph.constants.size()
-            << " tensors, weights " << format_bytes(weight_bytes) << " (" << o.weights << ")\n";
+            << " tensors, weights " << format_bytes(weight_bytes) << " (" << o.weights << ")";
+  if (!folded.empty()) std::cout << ", " << folded.size() << " shape-only nodes folded to constants";
+  std::cout << "\n";
   return {};
 }
 

@@ -75,6 +75,9 @@ struct OpSchema {
   // Accepts any attributes unchecked: only the stand-ins for unknown custom classes
   // (--keep-unknown) set it.
   bool open_params = false;
+  // The outputs depend only on the input shapes and the parameters (priors, anchors): the
+  // converter folds them into a constant, keeping the node and its parameters.
+  bool shape_only = false;
 
   const ParamSpec* find_param(std::string_view name) const;
 };

@@ -128,7 +128,8 @@ OpDef make_AnchorBoxes_op() {
   return make_op<AnchorBoxesParams>(
       {.name = "AnchorBoxes",
        .doc = "SSD anchor boxes of a feature map (pierluigiferrari/ssd_keras AnchorBoxes): "
-              "[N, H, W, boxes, 8] coordinates and variances; reads only the input's shape."},
+              "[N, H, W, boxes, 8] coordinates and variances; reads only the input's shape.",
+       .shape_only = true},
       params, infer_anchor_boxes, anchor_boxes_kernel);
 }
 

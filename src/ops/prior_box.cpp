@@ -116,7 +116,8 @@ OpDef make_PriorBox_op() {
   return make_op<PriorBoxParams>(
       {.name = "PriorBox",
        .doc = "SSD prior boxes of a feature map (rykov8/ssd_keras PriorBox): [N, H*W*priors, 8] "
-              "corners in [0, 1] and variances; reads only the input's shape."},
+              "corners in [0, 1] and variances; reads only the input's shape.",
+       .shape_only = true},
       params, infer_prior_box, prior_box_kernel);
 }
 

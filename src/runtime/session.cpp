@@ -4,6 +4,7 @@
 #include <unordered_map>
 
 #include "format/format.h"
+#include "runtime/fold.h"
 #include "runtime/memory_plan.h"
 
 namespace ingot::runtime {
@@ -41,6 +42,16 @@ Status Session::build_plan(const OpRegistry& registry, const PlanOptions& option
     Step step;
     step.node = &node;
     INGOT_ASSIGN_OR_RETURN(step.bound, ir::bind_node(node, registry, constants));
+    if (const ir::Constant* c = folded_constant(graph_, node.name)) {
+      INGOT_ASSIGN_OR_RETURN_CTX(Tensor value, ir::decode_constant(*c), "plan folded node " + quote(node.name));
+      const ir::Value* out = node.outputs.size() == 1 ? graph_.find_value(node.outputs[0]) : nullptr;
+      if (out == nullptr || out->info.shape != value.shape() || out->info.dtype != value.dtype()) {
+        return bad_input("plan node " + quote(node.name) + ": its folded constant must have the output's shape, got " +
+                         value.shape().to_string());
+      }
+      folded_.push_back(std::make_unique<Tensor>(std::move(value)));
+      step.folded = folded_.back().get();
+    }
     if (!step.bound.op->kernel && node.op != "Input") {
       return unsupported("plan node " + quote(node.name) + " (" + node.op + "): op has no kernel");
     }
@@ -99,7 +110,11 @@ Result<std::vector<Tensor>> Session::run(std::span<const Tensor> inputs) {
     std::memcpy(inputs_[i]->mutable_bytes(), inputs[i].bytes(), inputs[i].byte_size());
   }
   for (const Step& step : steps_) {
-    step.bound.op->kernel(step.bound.params.get(), KernelArgs{step.inputs, step.outputs});
+    if (step.folded != nullptr) {
+      std::memcpy(step.outputs[0]->mutable_bytes(), step.folded->bytes(), step.folded->byte_size());
+    } else {
+      step.bound.op->kernel(step.bound.params.get(), KernelArgs{step.inputs, step.outputs});
+    }
   }
   std::vector<Tensor> out;
   for (const Tensor* t : outputs_) out.push_back(t->clone());

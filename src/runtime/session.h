@@ -9,6 +9,7 @@
 //       checking the caller's inputs.
 #pragma once
 
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
@@ -55,6 +56,7 @@ class Session {
     ir::BoundNode bound;
     std::vector<const Tensor*> inputs;
     std::vector<Tensor*> outputs;
+    const Tensor* folded = nullptr;  // copied to outputs[0] instead of running the kernel
   };
 
   Session() = default;
@@ -65,6 +67,7 @@ class Session {
   std::vector<std::string> value_names_;
   Tensor arena_;                                 // every activation lives in here
   std::vector<std::unique_ptr<Tensor>> values_;  // views into arena_; steps point at them
+  std::vector<std::unique_ptr<Tensor>> folded_;  // decoded folded constants; steps point at them
   std::vector<Tensor*> inputs_;
   std::vector<const Tensor*> outputs_;
   std::vector<TensorInfo> input_infos_;

@@ -83,7 +83,16 @@ TEST(SelfCheck, RejectsMisuse) {
   r = ingot("convert " + (kCase / "model.h5").string() + " --params " + (kCase / "params_override.json").string() + " -o " +
             tmp / "plain.ingot");
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  // Without test vectors, check still recomputes the folded PriorBox constants.
   r = ingot("check " + tmp / "plain.ingot");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_TRUE(contains(r.out, "3 folded constants recomputed from their parameters")) << r.out;
+  EXPECT_TRUE(contains(r.out, "ok    folded PriorBox 'fc7_mbox_priorbox': max abs difference 0")) << r.out;
+  // A file with neither has nothing to check.
+  const fs::path conv = fs::path(INGOT_FIXTURES_DIR) / "keras_cases" / "conv2d_valid_s1" / "model.h5";
+  r = ingot("convert " + conv.string() + " -o " + tmp / "conv.ingot");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = ingot("check " + tmp / "conv.ingot");
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_TRUE(contains(r.err, "the file has none")) << r.err;
 }
