@@ -25,8 +25,21 @@ and node >= 18 for the oracle. For every case it
   4. writes <model-dir>/index.json and the .npy files. Inputs are float32 unless a float32
      file would exceed ~300 KB: then a uint8 image is stored with "transform"
      {"offset": -128, "scale": 2^-k}, the model input being (u8 + offset) * scale, exact in
-     float32. Big outputs keep every `stride`-th element of the C-order flattened output
-     (stride coprime with the inner dims so that every channel is sampled).
+     float32; if even the uint8 image would exceed it, it is stored at a lower resolution and
+     the transform adds "upsample_nearest": [fh, fw] (every pixel repeated fh x fw times along
+     H and W of the NHWC image, i.e. np.repeat, before the offset and scale). Big outputs keep
+     every `stride`-th element of the C-order flattened output (stride coprime with the inner
+     dims so that every channel is sampled).
+
+A case may name a parameter file ("params", relative to the repository root, passed to
+`ingot convert --params` by the test and to numpy_keras_ref.run(params=...)) that maps Lambda
+layers to ops. SSD7 (ssd7-anchorboxes) needs it: its three Lambda layers are marshalled
+Python 3.6/3.7 bytecode, which lambda_ops() below decodes (only the exact instruction
+sequences `return x` and `return x OP np.array(c)` with OP in {-, /}) to check the parameter
+file against what the model really computes. tfjs cannot run Python lambdas either: it runs
+the model with the Lambda chain after the input removed from the config and applied to the
+input beforehand (in float64, rounded to float32 once: within an ulp of Keras' float32
+x - 127.5, exact on integers, followed by / 127.5).
 
 Tolerances: a case passes when |got - expected| <= atol + rtol * |expected| elementwise.
 They are set from the disagreement of the two independent references (tfjs float32 vs numpy
@@ -127,6 +140,119 @@ def photo_face_gray64():
     return make
 
 
+def photo_u8_half(photo, size_wh, why):
+    """Raw 0..255 RGB pixels for a model whose normalisation is inside the graph; the uint8 image
+    at full size would exceed the fixture size limit, so it is stored at half size and the
+    model input is its 2x2 nearest-neighbour upsampling (exact)."""
+    def make(name, shape, shared):
+        img = Image.open(os.path.join(shared, 'models', photo)).convert('RGB')
+        fit = ImageOps.fit(img, (size_wh[0] // 2, size_wh[1] // 2), Image.LANCZOS)
+        u8 = np.asarray(fit, dtype=np.uint8)[None]
+        tr = {'offset': 0, 'scale': 1.0, 'upsample_nearest': [2, 2]}
+        assert [u8.shape[0], u8.shape[1] * 2, u8.shape[2] * 2, u8.shape[3]] == list(shape), (u8.shape, shape)
+        return u8, tr, ('photo ../shared/models/%s (ShiqiYu/libfacedetection, BSD-3-Clause), PIL ImageOps.fit '
+                        'to %dx%d (LANCZOS), RGB uint8, stored at that size; model input: each pixel repeated '
+                        '2x2 (nearest-neighbour upsampling to %dx%d), raw 0..255 values as float32 (%s)'
+                        % (photo, size_wh[0] // 2, size_wh[1] // 2, size_wh[0], size_wh[1], why))
+    make.needs_shared = True
+    return make
+
+
+def model_input(stored, tr):
+    """The float32 model input from the stored array and its transform (the test does the same)."""
+    if tr is None:
+        return stored.astype(np.float32)
+    u = stored
+    if tr.get('upsample_nearest'):
+        fh, fw = tr['upsample_nearest']
+        u = np.repeat(np.repeat(u, fh, axis=1), fw, axis=2)
+    return ((u.astype(np.float32) + np.float32(tr['offset'])) * np.float32(tr['scale'])).astype(np.float32)
+
+
+# Python 3.6/3.7 wordcode of the two lambda forms keras_ssd7.py uses (dis: LOAD_FAST tensor;
+# [LOAD_GLOBAL np; LOAD_ATTR array; LOAD_DEREF c; CALL_FUNCTION 1; BINARY_SUBTRACT (24) |
+# BINARY_TRUE_DIVIDE (27)]; RETURN_VALUE).
+_IDENTITY_CODE = bytes([124, 0, 83, 0])
+_BINOP_CODE = bytes([124, 0, 116, 0, 106, 1, 136, 0, 131, 1]), bytes([83, 0])
+_BINOPS = {24: '-', 27: '/'}
+
+
+def lambda_ops(cfg):
+    """{layer: (op, constant)} decoded from the marshalled code of every Lambda layer, with op
+    'identity', '-' or '/'. Raises on any other code, so that an unexpected lambda is noticed."""
+    import base64
+    out = {}
+    for l in numpy_keras_ref._layers_of(cfg):
+        if l['class_name'] != 'Lambda':
+            continue
+        c = l['config']
+        fn = c['function']
+        raw = base64.b64decode(fn[0])
+        # marshal TYPE_CODE (+FLAG_REF), argcount, kwonlyargcount, nlocals, stacksize, flags
+        # (5 x int32, the 3.6/3.7 layout), then co_code as a TYPE_STRING: 's' + int32 length.
+        assert raw[0] & 0x7f == ord('c') and raw[21] & 0x7f == ord('s'), c['name']
+        n = int.from_bytes(raw[22:26], 'little')
+        code = raw[26:26 + n]
+        closure = fn[2] if len(fn) > 2 else None
+        if code == _IDENTITY_CODE:
+            out[c['name']] = ('identity', None)
+        elif (len(code) == 14 and code[:10] == _BINOP_CODE[0] and code[12:] == _BINOP_CODE[1]
+              and code[10] in _BINOPS and code[11] == 0 and closure and len(closure) == 1):
+            out[c['name']] = (_BINOPS[code[10]], float(closure[0]))
+        else:
+            raise ValueError('Lambda %s: unrecognised bytecode %s' % (c['name'], code.hex()))
+    return out
+
+
+def check_lambda_params(cfg, params):
+    """Asserts that the parameter file maps every Lambda to what its bytecode computes."""
+    ops = lambda_ops(cfg)
+    notes = []
+    for name, (op, k) in sorted(ops.items()):
+        m = params[name]
+        if op == 'identity':
+            assert m['op'] == 'Identity', (name, m)
+            notes.append('%s: x' % name)
+            continue
+        assert m['op'] == 'Affine', (name, m)
+        scale, offset = float(m.get('scale', 1.0)), float(m.get('offset', 0.0))
+        if op == '-':
+            assert scale == 1.0 and offset == -k, (name, m, k)
+        else:
+            assert offset == 0.0 and abs(scale * k - 1.0) < 1e-15, (name, m, k)
+        notes.append('%s: x %s %g' % (name, op, k))
+    return ops, notes
+
+
+def inline_input_lambdas(cfg, params, x):
+    """For tfjs: drops the chain of Lambda layers right after the (single) input from the config
+    and applies their mapped ops to x instead (float64, one rounding to float32)."""
+    layers = numpy_keras_ref._layers_of(cfg)
+    src = cfg['config']['input_layers'][0][0]
+    y = x.astype(np.float64)
+    dropped = set()
+    while True:
+        users = [l for l in layers if any(e[0] == src for n in l.get('inbound_nodes', []) for e in n)]
+        if len(users) != 1 or users[0]['class_name'] != 'Lambda':
+            break
+        l = users[0]
+        m = params[l['name']]
+        if m['op'] == 'Affine':
+            y = y * float(m.get('scale', 1.0)) + float(m.get('offset', 0.0))
+        dropped.add(l['name'])
+        src = l['name']
+    if any(l['class_name'] == 'Lambda' and l['name'] not in dropped for l in layers):
+        raise ValueError('Lambda layers not in a chain after the input')
+    first = cfg['config']['input_layers'][0][0]
+    for l in layers:
+        for n in l.get('inbound_nodes', []):
+            for e in n:
+                if e[0] == src:
+                    e[0] = first
+    cfg['config']['layers'] = [l for l in layers if l['name'] not in dropped]
+    return cfg, y.astype(np.float32)
+
+
 def strip_for_tfjs(cfg):
     """Config edits with no effect on inference that tfjs 4.22 needs (see the docstring)."""
     for l in numpy_keras_ref._layers_of(cfg):
@@ -209,6 +335,26 @@ CASES = [
              'docstring for the evidence); tfjs only has the legacy grid, so it cross-checks '
              'the numpy reference run with the legacy grid. Output (1, 256, 256, 1) is stored '
              'every 3rd element'),
+    dict(dir='ssd7-anchorboxes', name='ssd7',
+         model='ssd7-anchorboxes/ssd7_epoch-24_loss-2.0928_val_loss-2.2581.h5', shape=[1, 300, 480, 3],
+         params='examples/ssd7-anchorboxes.params.json', tfjs_inline_lambdas=True,
+         input=photo_u8_half('caffe-yufacedetectnet-ssd/images/faces-2.jpg', (480, 300),
+                             'the model normalises (x - 127.5) / 127.5 itself'),
+         reference='numpy', strides=[5],
+         tol={'atol': 2e-5, 'rtol': 0.0},
+         tol_why='every output is bounded (|y| <= ~1.8): softmax class probabilities in [0, 1], raw box '
+                 'offsets in about [-1.8, 0.8] after 7 Conv/BN/ELU stages of up to 3x3x64-term sums, '
+                 'anchors and variances float32 constants in [0, 1] (exact in both references); so '
+                 'the error is judged in absolute terms (rtol 0: relative error of a 1e-6 '
+                 'probability means nothing). The two references differ by <= %s; 2e-5 abs is '
+                 '>= 10x that, and far below what an anchor-grid error (a wrong step or offset '
+                 'moves centres by >= 1e-3) or a wrong layer semantics would cause',
+         why='custom layer AnchorBoxes (4x) and 3 Lambda layers mapped by the parameter file '
+             '(checked against their decoded bytecode: %s): the numpy reference implements both; '
+             'tfjs runs it with the Lambda chain applied to the input beforehand, as a '
+             'cross-check. Output (1, 11692, 18) = [6 softmax class probabilities, 4 raw box '
+             'offsets, 4 anchor centroids/sizes normalised to [0, 1], 4 variances] per box, '
+             'stored every 5th element (5 is coprime with 18, so every column is sampled)'),
     dict(dir='teachable-machine-nested', name='keras_model_random', model='teachable-machine-nested/keras_model.h5',
          shape=[1, 224, 224, 3], input=random_u8(7), reference='numpy',
          intermediates=['global_average_pooling2d_GlobalAveragePooling2D2', 'dense_Dense3'],
@@ -223,13 +369,17 @@ CASES = [
 ]
 
 
-def run_tfjs(oracle, model, x_path, out_dir, patch):
+def run_tfjs(oracle, model, x_path, out_dir, patch, cfg=None):
+    """`cfg`: a model config to run instead of the saved one (weights still from the file)."""
     tmp = tempfile.mkdtemp(prefix='realref_tfjs_')
     try:
         args = ['/usr/bin/python3', os.path.join(oracle, 'h5_to_tfjs.py'), model, os.path.join(tmp, 'm')]
-        if patch:
-            with h5py.File(model, 'r') as f:
-                cfg = strip_for_tfjs(json.loads(numpy_keras_ref._s(f.attrs['model_config'])))
+        if patch or cfg is not None:
+            if cfg is None:
+                with h5py.File(model, 'r') as f:
+                    cfg = json.loads(numpy_keras_ref._s(f.attrs['model_config']))
+            if patch:
+                cfg = strip_for_tfjs(cfg)
             with open(os.path.join(tmp, 'cfg.json'), 'w') as fh:
                 json.dump(cfg, fh)
             args += ['--config', os.path.join(tmp, 'cfg.json')]
@@ -257,19 +407,31 @@ def gen_case(c, shared, oracle, work):
         stored, tr, input_note = mk(c['name'], c['shape'], shared)
     else:
         stored, tr, input_note = mk(c['name'], c['shape'])
-    if tr is None:
-        x = stored.astype(np.float32)
-    else:
-        x = ((stored.astype(np.float32) + np.float32(tr['offset'])) * np.float32(tr['scale'])).astype(np.float32)
+    x = model_input(stored, tr)
     x_path = os.path.join(work, c['name'] + '_x.npy')
     np.save(x_path, x)
 
+    params, why = None, c['why']
+    if c.get('params'):
+        with open(os.path.join(ROOT, c['params'])) as fh:
+            params = json.load(fh)
+        with h5py.File(model, 'r') as f:
+            saved_cfg = json.loads(numpy_keras_ref._s(f.attrs['model_config']))
+        _, notes = check_lambda_params(saved_cfg, params)
+        why = why % '; '.join(notes)
+
     bil = c.get('bilinear')
-    outs_np, dump = numpy_keras_ref.run(model, [x], bilinear=bil, dump=True)
+    outs_np, dump = numpy_keras_ref.run(model, [x], bilinear=bil, dump=True, params=params)
     ref_np = [o.astype(np.float32) for o in outs_np]
     ref_tfjs = None
     if not c.get('no_tfjs'):
-        ref_tfjs = run_tfjs(oracle, model, x_path, os.path.join(work, c['name'] + '_tfjs'), c.get('patch'))
+        tfjs_cfg, tfjs_x_path = None, x_path
+        if c.get('tfjs_inline_lambdas'):
+            tfjs_cfg, xt = inline_input_lambdas(saved_cfg, params, x)
+            tfjs_x_path = os.path.join(work, c['name'] + '_x_tfjs.npy')
+            np.save(tfjs_x_path, xt)
+        ref_tfjs = run_tfjs(oracle, model, tfjs_x_path, os.path.join(work, c['name'] + '_tfjs'), c.get('patch'),
+                            tfjs_cfg)
     cross = {}
     if c['reference'] == 'tfjs':
         expected = ref_tfjs
@@ -290,7 +452,10 @@ def gen_case(c, shared, oracle, work):
                 cross = {'other': 'tfjs 4.22, which loads the kernels unflipped: must differ',
                          'unflipped_max_abs_diff': max_abs(ref_tfjs, ref_np)}
             else:
-                cross = {'other': 'tfjs 4.22 oracle', 'max_abs_diff': max_abs(ref_tfjs, ref_np)}
+                other = 'tfjs 4.22 oracle'
+                if c.get('tfjs_inline_lambdas'):
+                    other += ' (Lambda chain removed from the config and applied to the input)'
+                cross = {'other': other, 'max_abs_diff': max_abs(ref_tfjs, ref_np)}
     assert len(expected) == len(ref_np)
 
     tol = dict(c.get('tol', SMALL))
@@ -329,10 +494,11 @@ def gen_case(c, shared, oracle, work):
         'name': c['name'],
         'model': c['model'],
         'convert_flags': c.get('flags', ''),
+        'params': c.get('params'),
         'inputs': [{'file': in_file, 'shape': list(c['shape']), 'dtype': str(stored.dtype),
                     'transform': tr, 'source': input_note}],
         'outputs': outputs,
-        'reference': {'kind': c['reference'], 'why': c['why'],
+        'reference': {'kind': c['reference'], 'why': why,
                       'bilinear': bil or None, 'cross_check': cross or None},
         'tolerance': {'atol': tol['atol'], 'rtol': tol['rtol'], 'why': tol_why},
     }
@@ -343,6 +509,8 @@ def gen_case(c, shared, oracle, work):
         entry['intermediate_tolerance'] = dict(c['inter_tol'], why=c['inter_tol_why'])
     if entry['reference']['bilinear'] is None:
         del entry['reference']['bilinear']
+    if entry['params'] is None:
+        del entry['params']
     return entry
 
 

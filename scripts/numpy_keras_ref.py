@@ -6,10 +6,18 @@ cited below), not from ingot's C++: it parses the .h5 itself (root attr `model_c
 the `model_weights` group) with h5py and interprets the graph layer by layer in float64.
 
     /usr/bin/python3 scripts/numpy_keras_ref.py MODEL.h5 --input x.npy [--input y.npy]
-        --out DIR [--bilinear half_pixel|legacy] [--dump]
+        --out DIR [--bilinear half_pixel|legacy] [--params P.json] [--dump]
 
 writes DIR/output_N.npy (float32, model output order; with --dump also DIR/<layer>.npy for
-every layer). As a module: `run(path, [inputs], ...) -> [outputs]`.
+every layer). As a module: `run(path, [inputs], ..., params=dict) -> [outputs]`.
+
+The parameter file has the form of `ingot convert --params` (README.md, "Custom layers"):
+`{"<layer name>" | "class:<ClassName>": {...}}`. An entry with an "op" key maps a Lambda layer
+(whose saved function is marshalled Python bytecode, not executable here) to
+  {"op": "Identity"}                                  y = x
+  {"op": "Affine", "scale": s, "offset": b}           y = x * s + b   (defaults s = 1, b = 0)
+any other entry supplies / overrides Keras config keys of a layer (layer entry over class entry
+over the saved config). A Lambda layer without a mapping is an error.
 
 Semantics relied on (Keras 2.0 .. 2.8, TensorFlow backend unless noted):
 * Tensors keep the layout Keras gives them: a layer with data_format="channels_first" reads
@@ -39,6 +47,20 @@ Semantics relied on (Keras 2.0 .. 2.8, TensorFlow backend unless noted):
   in*s + max(k - s, 0) ('valid'); the 'same' crop drops max(k - s, 0)//2 at the start.
 * DepthwiseConv2D output channel c*depth_multiplier + m; SeparableConv2D = depthwise then a
   1x1 pointwise conv then bias.
+* AnchorBoxes (custom layer of pierluigiferrari/ssd_keras, keras_layers/keras_layer_AnchorBoxes.py
+  at 3ac9adaf, with convert_coordinates from bounding_box_utils/bounding_box_utils.py): a
+  constant (batch, H, W, n_boxes, 8) that reads only the input's shape; ported from the
+  line-by-line numpy transcription in ../shared/oracle/numpy_ref.py (its README, "Custom
+  layers"). Config defaults: aspect_ratios [0.5, 1, 2], two_boxes_for_ar1 True, clip_boxes
+  False, variances [.1, .1, .2, .2], coords 'centroids', normalize_coords False; this_steps /
+  this_offsets are not saved by the original get_config, so step = img / feature size and
+  offset 0.5 unless a config carries them. Box size base is min(img_height, img_width); an
+  aspect ratio 1 adds a second box sqrt(this_scale * next_scale) * size when two_boxes_for_ar1.
+  Centres linspace(off*step, (off+n-1)*step, n); centroids -> corners, optional clip (>= img ->
+  img-1, < 0 -> 0), optional normalisation by img_width / img_height, then corners ->
+  centroids (border_pixels 'half', d = 0) or -> minmax; 4 variances appended. The original
+  computes in float64 numpy and makes a float32 K.constant, so the result is rounded to
+  float32 once, as there.
 """
 import argparse
 import json
@@ -262,12 +284,148 @@ def activation(x, name):
 # ----------------------------------------------------------------------------- layers
 
 class Ctx:
-    def __init__(self, weights, backend, keras_version, bilinear):
+    def __init__(self, weights, backend, keras_version, bilinear, params=None):
         self.weights = weights
         self.backend = backend
         self.keras_version = keras_version
         self.bilinear = bilinear
+        self.params = params or {}
         self.dump = None
+
+
+def effective_config(ctx, cls, cfg):
+    """The saved config with the parameter file's class entry, then layer entry, on top
+    (entries that map a Lambda to an op are not config keys and are left out)."""
+    out = dict(cfg)
+    for key in ('class:' + cls, cfg.get('name')):
+        e = ctx.params.get(key)
+        if e and 'op' not in e:
+            out.update(e)
+    return out
+
+
+def lambda_layer(ctx, cfg, x):
+    name = cfg.get('name')
+    m = ctx.params.get(name)
+    if not m or 'op' not in m:
+        raise NotImplementedError('Lambda layer %r (marshalled Python code) has no {"op": ...} entry '
+                                  'in the parameter file' % name)
+    if m['op'] == 'Identity':
+        return x
+    if m['op'] == 'Affine':
+        return x * float(m.get('scale', 1.0)) + float(m.get('offset', 0.0))
+    raise NotImplementedError('Lambda %r mapped to unknown op %r' % (name, m['op']))
+
+
+# --- pierluigiferrari/ssd_keras AnchorBoxes (ported from the transcription of the original
+# numpy code in ../shared/oracle/numpy_ref.py; see the module docstring).
+
+def convert_coordinates(tensor, start_index, conversion, border_pixels='half'):
+    d = {'half': 0, 'include': 1, 'exclude': -1}[border_pixels]
+    ind = start_index
+    t1 = np.copy(tensor).astype(np.float64)
+    if conversion == 'corners2centroids':
+        t1[..., ind] = (tensor[..., ind] + tensor[..., ind + 2]) / 2.0
+        t1[..., ind + 1] = (tensor[..., ind + 1] + tensor[..., ind + 3]) / 2.0
+        t1[..., ind + 2] = tensor[..., ind + 2] - tensor[..., ind] + d
+        t1[..., ind + 3] = tensor[..., ind + 3] - tensor[..., ind + 1] + d
+    elif conversion == 'centroids2corners':
+        t1[..., ind] = tensor[..., ind] - tensor[..., ind + 2] / 2.0
+        t1[..., ind + 1] = tensor[..., ind + 1] - tensor[..., ind + 3] / 2.0
+        t1[..., ind + 2] = tensor[..., ind] + tensor[..., ind + 2] / 2.0
+        t1[..., ind + 3] = tensor[..., ind + 1] + tensor[..., ind + 3] / 2.0
+    elif conversion in ('minmax2corners', 'corners2minmax'):
+        t1[..., ind + 1] = tensor[..., ind + 2]
+        t1[..., ind + 2] = tensor[..., ind + 1]
+    else:
+        raise ValueError('conversion %r' % conversion)
+    return t1
+
+
+def anchor_boxes(x, c):
+    if x.ndim != 4:
+        raise ValueError('AnchorBoxes %r: input must be (batch, H, W, C), got %s' % (c.get('name'), x.shape))
+    for k in ('img_height', 'img_width', 'this_scale', 'next_scale'):
+        if c.get(k) is None:
+            raise ValueError('AnchorBoxes %r: required config key %r missing' % (c.get('name'), k))
+    img_height, img_width = c['img_height'], c['img_width']
+    this_scale, next_scale = c['this_scale'], c['next_scale']
+    if this_scale < 0 or next_scale < 0 or this_scale > 1:
+        raise ValueError('AnchorBoxes: this_scale must be in [0, 1] and next_scale >= 0')
+    aspect_ratios = c.get('aspect_ratios', [0.5, 1.0, 2.0])
+    two_boxes_for_ar1 = c.get('two_boxes_for_ar1', True)
+    this_steps, this_offsets = c.get('this_steps'), c.get('this_offsets')
+    clip_boxes = c.get('clip_boxes', False)
+    variances = np.array(c.get('variances', [0.1, 0.1, 0.2, 0.2]), dtype=np.float64)
+    if variances.shape != (4,) or np.any(variances <= 0):
+        raise ValueError('AnchorBoxes: 4 positive variances expected, got %s' % variances)
+    coords = c.get('coords', 'centroids')
+    normalize_coords = c.get('normalize_coords', False)
+    n_boxes = len(aspect_ratios) + 1 if (1 in aspect_ratios) and two_boxes_for_ar1 else len(aspect_ratios)
+
+    size = min(img_height, img_width)
+    wh_list = []
+    for ar in aspect_ratios:
+        if ar == 1:
+            box_height = box_width = this_scale * size
+            wh_list.append((box_width, box_height))
+            if two_boxes_for_ar1:
+                box_height = box_width = np.sqrt(this_scale * next_scale) * size
+                wh_list.append((box_width, box_height))
+        else:
+            box_height = this_scale * size / np.sqrt(ar)
+            box_width = this_scale * size * np.sqrt(ar)
+            wh_list.append((box_width, box_height))
+    wh_list = np.array(wh_list)
+
+    batch_size, fh, fw, _ = x.shape
+    if this_steps is None:
+        step_height, step_width = img_height / fh, img_width / fw
+    elif isinstance(this_steps, (list, tuple)):
+        step_height, step_width = this_steps
+    else:
+        step_height = step_width = this_steps
+    if this_offsets is None:
+        offset_height = offset_width = 0.5
+    elif isinstance(this_offsets, (list, tuple)):
+        offset_height, offset_width = this_offsets
+    else:
+        offset_height = offset_width = this_offsets
+    cy = np.linspace(offset_height * step_height, (offset_height + fh - 1) * step_height, fh)
+    cx = np.linspace(offset_width * step_width, (offset_width + fw - 1) * step_width, fw)
+    cx_grid, cy_grid = np.meshgrid(cx, cy)
+    cx_grid = np.expand_dims(cx_grid, -1)
+    cy_grid = np.expand_dims(cy_grid, -1)
+
+    boxes = np.zeros((fh, fw, n_boxes, 4))
+    boxes[:, :, :, 0] = np.tile(cx_grid, (1, 1, n_boxes))
+    boxes[:, :, :, 1] = np.tile(cy_grid, (1, 1, n_boxes))
+    boxes[:, :, :, 2] = wh_list[:, 0]
+    boxes[:, :, :, 3] = wh_list[:, 1]
+    boxes = convert_coordinates(boxes, 0, 'centroids2corners')
+    if clip_boxes:
+        x_coords = boxes[:, :, :, [0, 2]]
+        x_coords[x_coords >= img_width] = img_width - 1
+        x_coords[x_coords < 0] = 0
+        boxes[:, :, :, [0, 2]] = x_coords
+        y_coords = boxes[:, :, :, [1, 3]]
+        y_coords[y_coords >= img_height] = img_height - 1
+        y_coords[y_coords < 0] = 0
+        boxes[:, :, :, [1, 3]] = y_coords
+    if normalize_coords:
+        boxes[:, :, :, [0, 2]] /= img_width
+        boxes[:, :, :, [1, 3]] /= img_height
+    if coords == 'centroids':
+        boxes = convert_coordinates(boxes, 0, 'corners2centroids', border_pixels='half')
+    elif coords == 'minmax':
+        boxes = convert_coordinates(boxes, 0, 'corners2minmax', border_pixels='half')
+    elif coords != 'corners':
+        raise ValueError('AnchorBoxes: coords %r' % coords)
+    var = np.zeros_like(boxes) + variances
+    boxes = np.concatenate((boxes, var), axis=-1)
+    # K.constant(boxes_tensor, dtype='float32'), tiled over the batch.
+    boxes = np.expand_dims(boxes, axis=0).astype(np.float32).astype(np.float64)
+    return np.tile(boxes, (batch_size, 1, 1, 1, 1))
 
 
 def _w(ctx, name):
@@ -426,6 +584,10 @@ def apply_layer(ctx, cls, cfg, inputs):
         return np.minimum.reduce(inputs)
     if cls == 'Concatenate':
         return np.concatenate(inputs, axis=cfg.get('axis', -1))
+    if cls == 'Lambda':
+        return lambda_layer(ctx, cfg, x)
+    if cls == 'AnchorBoxes':
+        return anchor_boxes(x, cfg)
     raise NotImplementedError('layer class %s (%s)' % (cls, name))
 
 
@@ -486,7 +648,7 @@ def call_layer(ctx, l, inputs, prefix):
         name = l.get('name') or cfg.get('name')
         outs = run_model(ctx, l, inputs, prefix + name + '/')
         return outs[0] if len(outs) == 1 else outs
-    y = apply_layer(ctx, cls, cfg, inputs)
+    y = apply_layer(ctx, cls, effective_config(ctx, cls, cfg), inputs)
     if ctx.dump is not None:
         ctx.dump[prefix + cfg['name']] = y
     return y
@@ -504,13 +666,13 @@ def default_bilinear(keras_version):
     return 'half_pixel' if (major, minor) >= (2, 4) else 'legacy'
 
 
-def run(path, inputs, bilinear=None, dump=False):
+def run(path, inputs, bilinear=None, dump=False, params=None):
     with h5py.File(path, 'r') as f:
         cfg = json.loads(_s(f.attrs['model_config']))
         backend = _s(f.attrs.get('backend', 'tensorflow'))
         kv = _s(f.attrs.get('keras_version', ''))
         weights = load_weights(f, _nested_names(cfg))
-    ctx = Ctx(weights, backend, kv, bilinear or default_bilinear(kv))
+    ctx = Ctx(weights, backend, kv, bilinear or default_bilinear(kv), params)
     if dump:
         ctx.dump = {}
     outs = run_model(ctx, cfg, [np.asarray(x, dtype=np.float64) for x in inputs])
@@ -523,10 +685,15 @@ def main():
     ap.add_argument('--input', action='append', required=True)
     ap.add_argument('--out', required=True)
     ap.add_argument('--bilinear', choices=['half_pixel', 'legacy'])
+    ap.add_argument('--params', help='parameter file (Lambda mappings, config overrides)')
     ap.add_argument('--dump', action='store_true', help='also write every layer output')
     a = ap.parse_args()
     xs = [np.load(p) for p in a.input]
-    res = run(a.model, xs, a.bilinear, a.dump)
+    params = None
+    if a.params:
+        with open(a.params) as fh:
+            params = json.load(fh)
+    res = run(a.model, xs, a.bilinear, a.dump, params)
     outs, dump = res if a.dump else (res, None)
     os.makedirs(a.out, exist_ok=True)
     for i, y in enumerate(outs):

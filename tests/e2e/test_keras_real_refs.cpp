@@ -3,7 +3,10 @@
 // run the model faithfully. The inputs, expected outputs, reference used and tolerance of every
 // case are in tests/fixtures/real_models/<model dir>/index.json, written by
 // scripts/gen_real_model_refs.py. Models with references shipped next to them are checked in
-// test_keras_models.cpp instead; ssd7-anchorboxes belongs to the custom-layer tests.
+// test_keras_models.cpp instead. A case with "params" converts with `--params <repo>/<params>`
+// (ssd7-anchorboxes: its Lambda layers mapped by examples/ssd7-anchorboxes.params.json; its
+// AnchorBoxes output is checked here against the numpy reference, its diagnostics in
+// test_keras_models.cpp).
 #include <gtest/gtest.h>
 
 #include <cctype>
@@ -54,6 +57,7 @@ const Case kCases[] = {
     {"fer2013-mini-xception", "fer2013_mini_XCEPTION"},
     {"mnist-functional-keras28", "model_qg_exp_original"},
     {"prismanet-hair-seg", "PrismaNet_256_hair_seg"},
+    {"ssd7-anchorboxes", "ssd7"},
     {"teachable-machine-nested", "keras_model_random"},
 };
 
@@ -74,7 +78,9 @@ Shape shape_of(const nlohmann::json& j) {
 }
 
 // The model input: the stored float32 array, or a stored uint8 image mapped by
-// (u8 + offset) * scale (offset an integer, scale a power of two: exact in float32).
+// (u8 + offset) * scale (offset an integer, scale a power of two: exact in float32). With
+// "upsample_nearest": [fh, fw] the stored NHWC image is smaller than the model input and every
+// pixel is repeated fh x fw times along H and W first (np.repeat on axes 1 and 2).
 std::string prepare_input(const fs::path& dir, const nlohmann::json& in, const TempDir& tmp, int index) {
   const std::string file = (dir / in.at("file").get<std::string>()).string();
   if (in.at("transform").is_null()) return file;
@@ -85,12 +91,41 @@ std::string prepare_input(const fs::path& dir, const nlohmann::json& in, const T
     ADD_FAILURE() << file << ": a transformed input must be uint8, got " << dtype_name(stored->dtype());
     return file;
   }
-  const float offset = in["transform"].at("offset").get<float>();
-  const float scale = in["transform"].at("scale").get<float>();
-  Tensor x = Tensor::allocate(DType::f32, stored->shape()).value();
+  const auto& tr = in["transform"];
+  const float offset = tr.at("offset").get<float>();
+  const float scale = tr.at("scale").get<float>();
+  const Shape& s = stored->shape();
+  std::int64_t fh = 1, fw = 1;
+  if (tr.contains("upsample_nearest")) {
+    fh = tr["upsample_nearest"].at(0).get<std::int64_t>();
+    fw = tr["upsample_nearest"].at(1).get<std::int64_t>();
+    if (s.rank() != 4 || fh < 1 || fw < 1) {
+      ADD_FAILURE() << file << ": upsample_nearest needs an NHWC image and factors >= 1";
+      return file;
+    }
+  }
+  const Shape shape = fh == 1 && fw == 1 ? s : Shape{s[0], s[1] * fh, s[2] * fw, s[3]};
+  EXPECT_EQ(shape, shape_of(in.at("shape"))) << file;
+  Tensor x = Tensor::allocate(DType::f32, shape).value();
   const auto u8 = stored->data<std::uint8_t>();
   auto f = x.mutable_data<float>();
-  for (std::size_t i = 0; i < f.size(); ++i) f[i] = (static_cast<float>(u8[i]) + offset) * scale;
+  if (fh == 1 && fw == 1) {
+    for (std::size_t i = 0; i < f.size(); ++i) f[i] = (static_cast<float>(u8[i]) + offset) * scale;
+  } else {
+    // out[n, y, x, c] = u8[n, y / fh, x / fw, c]
+    const std::int64_t h = shape[1], w = shape[2], c = shape[3];
+    std::size_t o = 0;
+    for (std::int64_t n = 0; n < shape[0]; ++n) {
+      for (std::int64_t y = 0; y < h; ++y) {
+        for (std::int64_t xx = 0; xx < w; ++xx) {
+          const auto src = static_cast<std::size_t>(((n * s[1] + y / fh) * s[2] + xx / fw) * c);
+          for (std::int64_t k = 0; k < c; ++k) {
+            f[o++] = (static_cast<float>(u8[src + static_cast<std::size_t>(k)]) + offset) * scale;
+          }
+        }
+      }
+    }
+  }
   const std::string path = tmp / ("x" + std::to_string(index) + ".npy");
   EXPECT_TRUE(npy::write(path, x).ok());
   return path;
@@ -145,7 +180,11 @@ TEST_P(KerasRealRefs, MatchesIndependentReference) {
 
   TempDir tmp(std::string("ingot_realref_") + c.name);
   const std::string model = (models_dir() / tc.at("model").get<std::string>()).string();
-  const std::string flags = tc.at("convert_flags").get<std::string>();
+  std::string flags = tc.at("convert_flags").get<std::string>();
+  if (tc.contains("params")) {
+    flags += std::string(flags.empty() ? "" : " ") + "--params " +
+             (fs::path(INGOT_SOURCE_DIR) / tc["params"].get<std::string>()).string();
+  }
   auto r = ingot("convert " + model + " -o " + tmp / "m.ingot" + (flags.empty() ? "" : " " + flags));
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
