@@ -78,6 +78,9 @@ struct OpSchema {
   // The outputs depend only on the input shapes and the parameters (priors, anchors): the
   // converter folds them into a constant, keeping the node and its parameters.
   bool shape_only = false;
+  // The output size depends on the data (detections): infer gives the largest output, and the
+  // kernel trims it with Tensor::shrink. Such outputs may only be graph outputs.
+  bool variable_output = false;
 
   const ParamSpec* find_param(std::string_view name) const;
 };

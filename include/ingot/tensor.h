@@ -94,6 +94,9 @@ class Tensor {
   Tensor clone() const;
   // The same elements (shared, not copied) seen with another shape of equal element count.
   Tensor reshaped(const Shape& shape) const;
+  // Sees fewer (or as many) elements of the same buffer under `shape`: an op whose schema sets
+  // variable_output trims its planned, largest output to the rows it produced.
+  void shrink(const Shape& shape);
 
  private:
   DType dtype_ = DType::f32;

@@ -161,4 +161,9 @@ Tensor Tensor::reshaped(const Shape& shape) const {
   return t;
 }
 
+void Tensor::shrink(const Shape& shape) {
+  assert(shape.num_elements() <= shape_.num_elements());
+  shape_ = shape;
+}
+
 }  // namespace ingot

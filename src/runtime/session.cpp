@@ -9,6 +9,26 @@
 
 namespace ingot::runtime {
 
+namespace {
+
+// A variable-size output (detections) has no fixed shape for a consumer to be planned against.
+Status check_variable_outputs_are_final(const ir::Graph& graph, const ir::Node& producer) {
+  for (const ir::Node& node : graph.nodes) {
+    for (const auto& in : node.inputs) {
+      for (const auto& out : producer.outputs) {
+        if (in == out) {
+          return unsupported("plan node " + quote(node.name) + " (" + node.op + "): its input " + quote(in) +
+                             " comes from " + quote(producer.name) + " (" + producer.op +
+                             "), whose output size depends on the data; it can only be a model output");
+        }
+      }
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
 Result<Session> Session::load(const std::string& path, const OpRegistry& registry, const PlanOptions& options) {
   INGOT_ASSIGN_OR_RETURN(ir::Graph graph, format::read_model(path, registry));
   return plan(std::move(graph), registry, options).with_context("plan model " + quote(path));
@@ -55,6 +75,7 @@ Status Session::build_plan(const OpRegistry& registry, const PlanOptions& option
     if (!step.bound.op->kernel && node.op != "Input") {
       return unsupported("plan node " + quote(node.name) + " (" + node.op + "): op has no kernel");
     }
+    if (step.bound.op->schema.variable_output) INGOT_TRY(check_variable_outputs_are_final(graph_, node));
     const int k = step.bound.op->kernel ? static_cast<int>(steps_.size()) : -1;  // Input: before step 0
     for (const auto& out : node.outputs) requests[index_of.at(out)].first_step = k;
     for (const auto& in : node.inputs) {
@@ -113,6 +134,13 @@ Result<std::vector<Tensor>> Session::run(std::span<const Tensor> inputs) {
     if (step.folded != nullptr) {
       std::memcpy(step.outputs[0]->mutable_bytes(), step.folded->bytes(), step.folded->byte_size());
     } else {
+      if (step.bound.op->schema.variable_output) {
+        // The previous run may have trimmed these outputs: give the kernel its full capacity back.
+        for (std::size_t j = 0; j < step.outputs.size(); ++j) {
+          const TensorInfo& info = graph_.find_value(step.node->outputs[j])->info;
+          *step.outputs[j] = Tensor::wrap(info.dtype, info.shape, step.outputs[j]->mutable_bytes(), nullptr);
+        }
+      }
       step.bound.op->kernel(step.bound.params.get(), KernelArgs{step.inputs, step.outputs});
     }
   }
