@@ -156,4 +156,95 @@ std::vector<float> pierluigi_anchors(const AnchorBoxesParams& p, std::int64_t fe
   return out;
 }
 
+// ----------------------------------------------------------------------------- CaffePriorBox
+
+std::vector<float> caffe_aspect_ratios(const CaffePriorBoxParams& p) {
+  std::vector<float> ars{1.0f};
+  for (float ar : p.aspect_ratio) {
+    const bool listed = std::any_of(ars.begin(), ars.end(), [ar](float a) {
+      return std::fabs(static_cast<double>(ar - a)) < 1e-6;
+    });
+    if (listed) continue;
+    ars.push_back(ar);
+    if (p.flip) ars.push_back(static_cast<float>(1.0 / static_cast<double>(ar)));
+  }
+  return ars;
+}
+
+namespace {
+
+// Ratios that add a box: every expanded ratio not within 1e-6 of 1, in order.
+std::vector<float> caffe_box_ratios(const CaffePriorBoxParams& p) {
+  std::vector<float> out;
+  for (float ar : caffe_aspect_ratios(p)) {
+    if (!(std::fabs(static_cast<double>(ar) - 1.0) < 1e-6)) out.push_back(ar);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::int64_t caffe_priors_per_cell(const CaffePriorBoxParams& p) {
+  const auto per_size = static_cast<std::int64_t>(1 + caffe_box_ratios(p).size());
+  return static_cast<std::int64_t>(p.min_size.size()) * per_size +
+         static_cast<std::int64_t>(p.max_size.size());
+}
+
+std::vector<float> caffe_priors(const CaffePriorBoxParams& p, std::int64_t feature_h,
+                                std::int64_t feature_w, std::int64_t img_h, std::int64_t img_w) {
+  // Box sizes per cell, as the original computes them: min_size and max_size truncated to int,
+  // the second square sqrt(min * max) of the int product, a ratio box min * sqrt(ar) by
+  // min / sqrt(ar) (sqrt and product in double), each stored as float.
+  struct Size {
+    float w, h;
+  };
+  std::vector<Size> sizes;
+  const std::vector<float> ratios = caffe_box_ratios(p);
+  for (std::size_t s = 0; s < p.min_size.size(); ++s) {
+    const auto min_i = static_cast<std::int64_t>(p.min_size[s]);
+    sizes.push_back({static_cast<float>(min_i), static_cast<float>(min_i)});
+    if (!p.max_size.empty()) {
+      const auto max_i = static_cast<std::int64_t>(p.max_size[s]);
+      const auto side = static_cast<float>(std::sqrt(static_cast<double>(min_i * max_i)));
+      sizes.push_back({side, side});
+    }
+    for (float ar : ratios) {
+      const double root = std::sqrt(static_cast<double>(ar));
+      sizes.push_back({static_cast<float>(static_cast<double>(min_i) * root),
+                       static_cast<float>(static_cast<double>(min_i) / root)});
+    }
+  }
+  // Steps and centres in float: step = float(img) / layer unless given, centre = (i + offset) *
+  // step; corners (centre -+ size / 2.) / img in double, stored as float.
+  const bool steps_given = p.step_w != 0.0f && p.step_h != 0.0f;
+  const float step_w =
+      steps_given ? p.step_w : static_cast<float>(img_w) / static_cast<float>(feature_w);
+  const float step_h =
+      steps_given ? p.step_h : static_cast<float>(img_h) / static_cast<float>(feature_h);
+  const auto iw = static_cast<double>(img_w), ih = static_cast<double>(img_h);
+  const std::size_t dim = static_cast<std::size_t>(feature_h * feature_w) * sizes.size() * 4;
+  std::vector<float> out(2 * dim);
+  std::size_t i = 0;
+  for (std::int64_t h = 0; h < feature_h; ++h) {
+    for (std::int64_t w = 0; w < feature_w; ++w) {
+      const float cx = (static_cast<float>(w) + p.offset) * step_w;
+      const float cy = (static_cast<float>(h) + p.offset) * step_h;
+      for (const Size& s : sizes) {
+        out[i++] = static_cast<float>((cx - s.w / 2.0) / iw);
+        out[i++] = static_cast<float>((cy - s.h / 2.0) / ih);
+        out[i++] = static_cast<float>((cx + s.w / 2.0) / iw);
+        out[i++] = static_cast<float>((cy + s.h / 2.0) / ih);
+      }
+    }
+  }
+  if (p.clip) {
+    for (std::size_t d = 0; d < dim; ++d) out[d] = std::min(std::max(out[d], 0.0f), 1.0f);
+  }
+  float variance[4] = {0.1f, 0.1f, 0.1f, 0.1f};
+  for (std::size_t q = 0; q < 4 && !p.variance.empty(); ++q)
+    variance[q] = p.variance.size() == 1 ? p.variance[0] : p.variance[q];
+  for (std::size_t d = 0; d < dim; ++d) out[dim + d] = variance[d % 4];
+  return out;
+}
+
 }  // namespace ingot::ops

@@ -1,10 +1,12 @@
-// The default boxes of the two Keras SSD ports: PriorBox (rykov8/ssd_keras) and AnchorBoxes
-// (pierluigiferrari/ssd_keras). The boxes depend on the feature map's height and width and on the
-// parameters only, never on the feature values, so an importer can fold them into a constant with
-// these functions; the op kernels broadcast the same table over the batch.
+// The default boxes of the two Keras SSD ports, PriorBox (rykov8/ssd_keras) and AnchorBoxes
+// (pierluigiferrari/ssd_keras), and of Caffe SSD's PriorBox (CaffePriorBox, weiliu89/caffe). The
+// boxes depend on the feature map's height and width (and the image size) and on the parameters
+// only, never on the feature values, so an importer can fold them into a constant with these
+// functions; the op kernels broadcast the same table over the batch.
 //
-// Both compute in double, as the originals' numpy code does, and round to float once at the end
-// (Keras turns the float64 array into a float32 constant).
+// The Keras ports compute in double, as the originals' numpy code does, and round to float once
+// at the end (Keras turns the float64 array into a float32 constant); the Caffe boxes follow the
+// C++ original's float and double steps (see caffe_priors).
 #pragma once
 
 #include <cstdint>
@@ -67,5 +69,36 @@ std::int64_t anchor_boxes_per_cell(const AnchorBoxesParams& p);
 // feature_h, feature_w >= 1.
 std::vector<float> pierluigi_anchors(const AnchorBoxesParams& p, std::int64_t feature_h,
                                      std::int64_t feature_w);
+
+// ----------------------------------------------------------------------------- CaffePriorBox
+
+// Caffe's PriorBoxParameter fields, as Caffe holds them (floats; 0 means unset where Caffe's
+// forward pass tests for 0).
+struct CaffePriorBoxParams {
+  std::vector<float> min_size;
+  std::vector<float> max_size;      // empty, or one per min_size
+  std::vector<float> aspect_ratio;  // as given; see caffe_aspect_ratios
+  bool flip = true;
+  bool clip = false;
+  std::vector<float> variance;  // empty (0.1), 1 or 4 values
+  std::int64_t img_size = 0, img_h = 0, img_w = 0;
+  float step = 0.0f, step_h = 0.0f, step_w = 0.0f;
+  float offset = 0.5f;
+};
+
+// The expanded ratio list: 1 first, then each given ratio not within 1e-6 of one already listed,
+// followed by float(1 / ar) with flip. Ratios within 1e-6 of 1 add no box (the 1 box exists).
+std::vector<float> caffe_aspect_ratios(const CaffePriorBoxParams& p);
+
+// Boxes per feature-map cell: per min_size one square, one sqrt(min * max) square with max_size,
+// and one box per expanded ratio other than 1.
+std::int64_t caffe_priors_per_cell(const CaffePriorBoxParams& p);
+
+// The [2, feature_h * feature_w * priors_per_cell * 4] table of Caffe's PriorBox output (its
+// leading dim 1 dropped): row 0 the corners (xmin, ymin, xmax, ymax) relative to the image, by
+// feature row, column, then prior; row 1 the variances. img_h, img_w are the resolved image size
+// (parameters or image input); `p` passed CaffePriorBox's shape rule; all sizes >= 1.
+std::vector<float> caffe_priors(const CaffePriorBoxParams& p, std::int64_t feature_h,
+                                std::int64_t feature_w, std::int64_t img_h, std::int64_t img_w);
 
 }  // namespace ingot::ops

@@ -1,6 +1,7 @@
 // Helpers for the tests of the SSD ops (PriorBox, AnchorBoxes, Normalize, L2Normalization,
-// DecodeDetections), on top of op_test_util.h. Their numpy fixtures, including the cases copied
-// from the Keras oracle, come from scripts/gen_op_fixtures_ssd.py.
+// DecodeDetections, and the Caffe ones: CaffePriorBox, CaffeNormalize, DetectionOutput, LRN), on
+// top of op_test_util.h. Their numpy fixtures, including the cases copied from the Keras oracle,
+// come from scripts/gen_op_fixtures_ssd.py and scripts/gen_op_fixtures_caffe.py.
 #pragma once
 
 #include <algorithm>
@@ -33,7 +34,7 @@ inline void expect_cases_listed(const std::string& file, std::vector<std::string
   std::sort(names.begin(), names.end());
   std::sort(in_file.begin(), in_file.end());
   EXPECT_EQ(names, in_file) << "cases of " << file
-                            << " (regenerate with scripts/gen_op_fixtures_ssd.py)";
+                            << " (regenerate with scripts/gen_op_fixtures_ssd.py or _caffe.py)";
 }
 
 // Every parameter carries a doc string a deployment engineer can act on.
