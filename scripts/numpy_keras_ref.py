@@ -448,10 +448,15 @@ def apply_layer(ctx, cls, cfg, inputs):
                'GaussianDropout', 'AlphaDropout', 'ActivityRegularization'):
         return x
     if cls == 'Conv2D':
-        if cfg.get('groups', 1) not in (1, None):
-            raise NotImplementedError('grouped Conv2D')
-        y = conv2d(_to_nhwc(x, fmt), _kernel(ctx, name), _pair(cfg['strides']), cfg['padding'],
-                   _pair(cfg.get('dilation_rate', 1)))
+        # groups (tf.keras >= 2.3): input channels and filters split into `groups` consecutive
+        # blocks, block g of the output convolving block g of the input only; the kernel is
+        # (kh, kw, in / groups, filters).
+        groups = cfg.get('groups', 1) or 1
+        xs, k = _to_nhwc(x, fmt), _kernel(ctx, name)
+        cg, og = k.shape[2], k.shape[3] // groups
+        y = np.concatenate([conv2d(xs[..., g * cg:(g + 1) * cg], k[..., g * og:(g + 1) * og], _pair(cfg['strides']),
+                                   cfg['padding'], _pair(cfg.get('dilation_rate', 1)))
+                            for g in range(groups)], axis=3)
         if cfg.get('use_bias', True):
             y = y + _w(ctx, name)['bias']
         return activation(_from_nhwc(y, fmt), cfg.get('activation'))

@@ -3,7 +3,9 @@
 // ingot check MODEL.ingot [--atol A --rtol R] [--json]: re-runs the stored test vectors.
 // A diagnosis before conversion: per layer, where each parameter comes from, what is missing
 // and why, and for each custom class that lost its parameters a get_config() to add and a
-// parameter file to fill in. Exit status 0 when conversion can proceed.
+// parameter file to fill in; for standard layers, the saved keys found, the defaults used for
+// keys not saved, and every saved key ingot does not read (a warning). Exit status 0 when
+// conversion can proceed.
 #include <fstream>
 #include <iostream>
 
@@ -90,6 +92,36 @@ Status check_ingot(const CheckOptions& o) {
 
 std::string value_text(const AttrValue& v) { return attr_to_json(v).dump(); }
 
+std::string short_text(const json& v) {
+  std::string s = v.dump();
+  return s.size() > 60 ? s.substr(0, 57) + "..." : s;
+}
+
+// A standard layer's saved keys: read, or without effect on inference. The defaults used and the
+// unread keys are its diagnostics (a note and warnings), printed after.
+void print_standard_keys(const StandardKeys& k) {
+  if (!k.reviewed) return;
+  if (!k.found.empty()) {
+    std::string line;
+    for (const auto& [key, value] : k.found) line.append(line.empty() ? "" : ", ").append(key).append(" = ").append(short_text(value));
+    std::cout << "    found: " << line << "\n";
+  }
+  if (!k.no_effect.empty()) {
+    std::string line;
+    for (const auto& key : k.no_effect) line.append(line.empty() ? "" : ", ").append(key);
+    std::cout << "    no effect on inference: " << line << "\n";
+  }
+}
+
+json standard_keys_json(const StandardKeys& k) {
+  auto object = [](const StandardKeys::Values& values) {
+    json o = json::object();
+    for (const auto& [key, value] : values) o[key] = value;
+    return o;
+  };
+  return {{"found", object(k.found)}, {"defaulted", object(k.defaulted)}, {"no_effect", k.no_effect}, {"unread", object(k.unread)}};
+}
+
 void print_layer(const LayerReport& l) {
   std::cout << "layer " << quote(l.name) << " (" << l.class_name << ")";
   if (!l.model.empty()) std::cout << " in nested model " << quote(l.model);
@@ -100,7 +132,11 @@ void print_layer(const LayerReport& l) {
     for (const auto& w : l.weights) std::cout << " " << w;
   }
   std::cout << "\n";
-  if (l.kind == LayerKind::standard) return;
+  if (l.kind == LayerKind::standard) {
+    print_standard_keys(l.keys);
+    for (const Diagnostic& d : l.diagnostics) std::cout << "  " << severity_name(d.severity) << ": " << d.message << "\n";
+    return;
+  }
   for (const ParamValue& p : l.params) {
     std::cout << "    " << p.key << " = " << value_text(p.value) << "  [" << origin_name(p.origin) << "]\n";
   }
@@ -135,6 +171,7 @@ json report_json(const ImportReport& report, const std::vector<ClassFix>& fixes,
     json e = {{"name", l.name}, {"class", l.class_name}, {"kind", layer_kind_name(l.kind)}, {"weights", l.weights}};
     if (!l.model.empty()) e["model"] = l.model;
     if (!l.op.empty()) e["op"] = l.op;
+    if (l.kind == LayerKind::standard && l.keys.reviewed) e["keys"] = standard_keys_json(l.keys);
     if (l.kind != LayerKind::standard) {
       e["params"] = json::array();
       for (const ParamValue& p : l.params) e["params"].push_back({{"key", p.key}, {"value", attr_to_json(p.value)}, {"origin", origin_name(p.origin)}});

@@ -43,7 +43,8 @@ Status convert(const ConvertOptions& o) {
   for (const auto& layer : report.layers) {
     for (const auto& d : layer.diagnostics) {
       if (d.severity == keras::Severity::warning) {
-        std::cerr << "ingot: warning: layer " << quote(layer.name) << " (" << layer.class_name << "): " << d.message << "\n";
+        std::cerr << "ingot: warning: file " << quote(o.import.model) << ", layer " << quote(layer.name) << " ("
+                  << layer.class_name << "): " << d.message << "\n";
       }
     }
   }

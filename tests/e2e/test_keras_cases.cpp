@@ -68,7 +68,7 @@ void run_case(const Case& c) {
   std::string shapes;
   for (const auto& in : c.spec["inputs"]) {
     std::string dims;
-    for (const auto& d : in["shape"]) dims += (dims.empty() ? "" : ",") + std::to_string(d.get<int>());
+    for (const auto& d : in["shape"]) dims.append(dims.empty() ? "" : ",").append(std::to_string(d.get<int>()));
     shapes += " --input-shape " + dims;
   }
   std::string params;

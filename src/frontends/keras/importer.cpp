@@ -24,7 +24,7 @@ std::string value_key(const std::string& layer, int node, int tensor) {
 class Expander {
  public:
   Expander(ir::GraphBuilder& graph, const WeightStore& weights, const ImportSettings& settings,
-           const std::map<const Layer*, const LayerReport*>& reviews)
+           const std::map<const Layer*, LayerReport*>& reviews)
       : graph_(graph), weights_(weights), settings_(settings), reviews_(reviews) {}
 
   Result<std::vector<std::string>> expand(const Model& m, const std::vector<std::string>& inputs, const std::string& top);
@@ -35,7 +35,7 @@ class Expander {
   ir::GraphBuilder& graph_;
   const WeightStore& weights_;
   const ImportSettings& settings_;
-  const std::map<const Layer*, const LayerReport*>& reviews_;
+  const std::map<const Layer*, LayerReport*>& reviews_;
 };
 
 Result<std::vector<std::string>> Expander::call_layer(const Layer& layer, std::vector<std::string> inputs,
@@ -45,10 +45,16 @@ Result<std::vector<std::string>> Expander::call_layer(const Layer& layer, std::v
   if (layer.submodel) return expand(*layer.submodel, inputs, group).with_context("import nested model " + quote(layer.name));
   INGOT_ASSIGN_OR_RETURN_CTX(auto weights, weights_.weights(group, layer.name), what);
   LayerContext ctx(layer, std::move(inputs), std::move(weights), graph_, settings_);
-  if (const ImportFn fn = find_import_fn(layer.class_name)) return fn(ctx).with_context(what);
   auto review = reviews_.find(&layer);
   if (review == reviews_.end()) return internal_error(what + ": the layer was never reviewed");
-  return import_reviewed(ctx, *review->second).with_context(what);
+  LayerReport& report = *review->second;
+  if (const ImportFn fn = find_import_fn(layer.class_name)) {
+    INGOT_ASSIGN_OR_RETURN_CTX(auto outputs, fn(ctx), what);
+    // Every call reads the same keys: the first one is reviewed.
+    if (!report.keys.reviewed) review_keys(layer, ctx.config.use(), report);
+    return outputs;
+  }
+  return import_reviewed(ctx, report).with_context(what);
 }
 
 Result<std::vector<std::string>> Expander::expand(const Model& m, const std::vector<std::string>& inputs,
@@ -257,7 +263,7 @@ Result<ir::Graph> import(const std::string& path, const ImportOptions& options, 
   review_model(model, "", "", weights, ReviewSettings{registry, options.params, options.keep_unknown}, report, reviewed);
   if (options.params != nullptr) INGOT_TRY(check_param_file_layers(*options.params, report));
   INGOT_TRY(review_errors(report));
-  std::map<const Layer*, const LayerReport*> reviews;
+  std::map<const Layer*, LayerReport*> reviews;
   for (const auto& [layer, index] : reviewed) reviews[layer] = &report.layers[index];
 
   ir::GraphBuilder graph(registry);

@@ -1,5 +1,7 @@
 #include "frontends/keras/layer_context.h"
 
+#include <algorithm>
+
 namespace ingot::keras {
 namespace {
 
@@ -9,6 +11,26 @@ std::string shown(const json& v) {
 }
 
 }  // namespace
+
+void Config::mark(const std::string& key) const {
+  if (std::find(use_.read.begin(), use_.read.end(), key) == use_.read.end()) use_.read.push_back(key);
+}
+
+bool Config::has(const std::string& key) const {
+  mark(key);
+  return j_.contains(key) && !j_[key].is_null();
+}
+
+const json* Config::get(const std::string& key) const { return has(key) ? &j_[key] : nullptr; }
+
+void Config::defaulted(const std::string& key, const json& value) const {
+  mark(key);
+  if (j_.contains(key)) return;  // saved, if only as null: the file's choice, not a default
+  for (const auto& [k, v] : use_.defaulted) {
+    if (k == key) return;
+  }
+  use_.defaulted.emplace_back(key, value);
+}
 
 Status Config::wrong(const std::string& key, const std::string& want) const {
   return bad_input("key " + quote(key) + " must be " + want + ", got " + (j_.contains(key) ? shown(j_[key]) : "nothing"));
@@ -26,30 +48,46 @@ Result<std::int64_t> Config::integer(const std::string& key) const {
 }
 
 Result<std::int64_t> Config::integer(const std::string& key, std::int64_t fallback) const {
-  return has(key) ? integer(key) : Result<std::int64_t>(fallback);
+  if (!has(key)) {
+    defaulted(key, fallback);
+    return fallback;
+  }
+  return integer(key);
 }
 
 Result<double> Config::number(const std::string& key, double fallback) const {
-  if (!has(key)) return fallback;
+  if (!has(key)) {
+    defaulted(key, fallback);
+    return fallback;
+  }
   if (!j_[key].is_number()) return wrong(key, "a number");
   return j_[key].get<double>();
 }
 
 Result<std::optional<double>> Config::optional_number(const std::string& key) const {
-  if (!has(key)) return std::optional<double>();
+  if (!has(key)) {
+    defaulted(key, nullptr);
+    return std::optional<double>();
+  }
   if (!j_[key].is_number()) return wrong(key, "a number or null");
   return std::optional<double>(j_[key].get<double>());
 }
 
 Result<bool> Config::boolean(const std::string& key, bool fallback) const {
-  if (!has(key)) return fallback;
+  if (!has(key)) {
+    defaulted(key, fallback);
+    return fallback;
+  }
   if (!j_[key].is_boolean()) return wrong(key, "true or false");
   return j_[key].get<bool>();
 }
 
 Result<std::string> Config::string(const std::string& key, const std::string& fallback,
                                    const std::vector<std::string>& choices) const {
-  if (!has(key)) return fallback;
+  if (!has(key)) {
+    defaulted(key, fallback);
+    return fallback;
+  }
   if (!j_[key].is_string()) return wrong(key, "a string");
   std::string v = j_[key].get<std::string>();
   if (choices.empty()) return v;
@@ -74,7 +112,10 @@ Result<std::vector<std::int64_t>> Config::int_list(const std::string& key) const
 }
 
 Result<std::vector<std::int64_t>> Config::ints(const std::string& key, std::size_t n, std::int64_t fallback) const {
-  if (!has(key)) return std::vector<std::int64_t>(n, fallback);
+  if (!has(key)) {
+    defaulted(key, n == 1 ? json(fallback) : json(std::vector<std::int64_t>(n, fallback)));
+    return std::vector<std::int64_t>(n, fallback);
+  }
   const json& v = j_[key];
   if (v.is_number_integer()) return std::vector<std::int64_t>(n, v.get<std::int64_t>());
   INGOT_ASSIGN_OR_RETURN(auto list, int_list(key));

@@ -7,16 +7,30 @@
 #include <vector>
 
 #include "frontends/keras/model_config.h"
+#include "frontends/keras/report.h"
 #include "frontends/keras/weights.h"
 #include "ir/builder.h"
 
 namespace ingot::keras {
 
-// Typed access to a layer's config; every failure names the key and the value found.
+// Which keys of a layer's config an import function consulted, and the default it used for each
+// optional key the file does not store. After a standard layer is built, the importer compares
+// them with the saved keys (review_keys, below), so that no saved key is ignored silently.
+struct KeyUse {
+  std::vector<std::string> read;                        // consulted keys (saved or not), in first-use order
+  std::vector<std::pair<std::string, json>> defaulted;  // keys absent from the file, with the default used
+};
+
+// Typed access to a layer's config; every failure names the key and the value found. Every
+// accessor, has() included, records the key as read, and a getter with a fallback records the
+// fallback when the key is absent. Reading through raw() records nothing: use it only for keys
+// already consulted (in messages, say).
 class Config {
  public:
   explicit Config(const json& j) : j_(j) {}
-  bool has(const std::string& key) const { return j_.contains(key) && !j_[key].is_null(); }
+  bool has(const std::string& key) const;  // saved and not null
+  // The saved value, or nullptr when the key is absent or null.
+  const json* get(const std::string& key) const;
   Result<std::int64_t> integer(const std::string& key) const;
   Result<std::int64_t> integer(const std::string& key, std::int64_t fallback) const;
   Result<double> number(const std::string& key, double fallback) const;
@@ -29,11 +43,17 @@ class Config {
   Result<std::vector<std::int64_t>> int_list(const std::string& key) const;
   // ((top, bottom), (left, right)) or (h, w) or n: ZeroPadding2D / Cropping2D forms.
   Result<std::vector<std::int64_t>> pairs2d(const std::string& key) const;
+  // For defaults computed by the import function itself (pooling strides = pool_size): records
+  // `value` as the default used for `key` when the file does not store the key.
+  void defaulted(const std::string& key, const json& value) const;
   const json& raw() const { return j_; }
+  const KeyUse& use() const { return use_; }
 
  private:
   Status wrong(const std::string& key, const std::string& want) const;
+  void mark(const std::string& key) const;
   const json& j_;
+  mutable KeyUse use_;  // bookkeeping of const reads
 };
 
 struct ImportSettings {
@@ -78,6 +98,13 @@ using ImportFn = Result<std::vector<std::string>> (*)(LayerContext&);
 ImportFn find_import_fn(const std::string& class_name);
 // Every class name the table knows (for "did you mean" suggestions).
 std::vector<std::string> known_classes();
+// True when Keras saves `key` for standard class `class_name` but it has no effect on inference
+// (name, trainable, *_initializer, a dropout's rate, ...): the table in layer_table.cpp says why.
+bool has_no_effect(const std::string& class_name, const std::string& key);
+// Fills `report.keys` of a standard layer just built: each saved key is found (read by the
+// import function, per `use`), without effect (has_no_effect) or unread, a warning naming the
+// key and its value; the defaults used for keys the file does not store make one note.
+void review_keys(const Layer& layer, const KeyUse& use, LayerReport& report);
 
 // Appends an activation by its Keras name ("relu", "softmax", ...) after `value`, naming the
 // node `node_name`; "linear" adds nothing and returns `value`.

@@ -80,6 +80,31 @@ Outputs import_prelu(LayerContext& ctx) {
   // Keras stores alpha with the input's shape minus the batch, shared axes set to 1, so it
   // broadcasts against the input as it is.
   INGOT_ASSIGN_OR_RETURN(Tensor alpha, ctx.weight("alpha"));
+  // shared_axes (1-based, the batch excluded) shaped alpha when the model was built: check that
+  // the stored alpha agrees rather than trust either alone.
+  const Shape& in = ctx.shape();
+  std::vector<std::int64_t> want(in.dims().begin() + 1, in.dims().end());
+  if (ctx.config.has("shared_axes")) {
+    std::vector<std::int64_t> axes;
+    if (ctx.config.get("shared_axes")->is_number_integer()) {
+      INGOT_ASSIGN_OR_RETURN(axes, ctx.config.ints("shared_axes", 1, 0));
+    } else {
+      INGOT_ASSIGN_OR_RETURN(axes, ctx.config.int_list("shared_axes"));
+    }
+    for (std::int64_t a : axes) {
+      if (a < 1 || a > static_cast<std::int64_t>(want.size())) {
+        return ctx.error("key 'shared_axes' must list axes in [1, " + std::to_string(want.size()) + "] for an input of shape " +
+                         in.to_string() + ", got " + json(axes).dump());
+      }
+      want[static_cast<std::size_t>(a - 1)] = 1;
+    }
+  } else {
+    ctx.config.defaulted("shared_axes", nullptr);
+  }
+  if (alpha.shape() != Shape(want)) {
+    return ctx.error("weight 'alpha' must have shape " + Shape(want).to_string() +
+                     " (the input shape without the batch, 1 on shared_axes), got " + alpha.shape().to_string());
+  }
   INGOT_ASSIGN_OR_RETURN(TensorRef ref, ctx.constant("alpha", alpha));
   return single_output(ctx.add(ctx.name(), "PReLU", ctx.inputs, {{"alpha", ref}}));
 }

@@ -39,8 +39,8 @@ Result<ConvGeometry> conv_geometry(const LayerContext& ctx, const Spatial& in, s
   }
   for (std::size_t i = 0; i < 2; ++i) {
     if (strides[i] < 1 || dilations[i] < 1) {
-      return ctx.error("keys 'strides' and 'dilation_rate' must be >= 1, got " + ctx.config.raw()["strides"].dump() +
-                       " and " + ctx.config.raw()["dilation_rate"].dump());
+      return ctx.error("keys 'strides' and 'dilation_rate' must be >= 1, got " + json(strides).dump() + " and " +
+                       json(dilations).dump());
     }
   }
   if (padding == "causal" && rank != 1) return ctx.error("key 'padding' \"causal\" is only for 1-D layers, got it here");
@@ -72,6 +72,19 @@ Result<std::optional<Tensor>> bias_of(const LayerContext& ctx, std::int64_t chan
   INGOT_ASSIGN_OR_RETURN(Tensor b, ctx.weight("bias"));
   INGOT_TRY(expect_weight_shape(ctx, "bias", b, Shape{channels}, "one per output channel"));
   return std::optional<Tensor>(b);
+}
+
+// DepthwiseConv2D, SeparableConv2D and Conv2DTranspose inherit `groups` from tf.keras' Conv
+// (TF >= 2.3 saves "groups": 1) but never group: anything else is a file ingot cannot read right.
+// Not a parameter of theirs, so an absent key is no default used.
+Status expect_no_groups(const LayerContext& ctx) {
+  if (ctx.config.get("groups") == nullptr) return {};
+  INGOT_ASSIGN_OR_RETURN(std::int64_t groups, ctx.config.integer("groups"));
+  if (groups != 1) {
+    return ctx.error("key 'groups' must be 1 (" + ctx.layer.class_name + " does not group its channels), got " +
+                     std::to_string(groups));
+  }
+  return {};
 }
 
 Status expect_rank(const LayerContext& ctx, std::size_t rank) {
@@ -110,6 +123,7 @@ Outputs import_depthwise_conv2d(LayerContext& ctx) {
   INGOT_TRY(expect_rank(ctx, 4));
   INGOT_ASSIGN_OR_RETURN(std::string layout, layout_of(ctx));
   const Spatial in = spatial_of(ctx.shape(), layout);
+  INGOT_TRY(expect_no_groups(ctx));
   INGOT_ASSIGN_OR_RETURN(Tensor kernel, ctx.weight("depthwise_kernel"));
   INGOT_ASSIGN_OR_RETURN(std::int64_t mult, ctx.config.integer("depth_multiplier", 1));
   INGOT_ASSIGN_OR_RETURN(auto ks, ctx.config.ints("kernel_size", 2, 1));
@@ -130,6 +144,7 @@ Outputs import_separable_conv2d(LayerContext& ctx) {
   INGOT_TRY(expect_rank(ctx, 4));
   INGOT_ASSIGN_OR_RETURN(std::string layout, layout_of(ctx));
   const Spatial in = spatial_of(ctx.shape(), layout);
+  INGOT_TRY(expect_no_groups(ctx));
   INGOT_ASSIGN_OR_RETURN(Tensor dw, ctx.weight("depthwise_kernel"));
   INGOT_ASSIGN_OR_RETURN(Tensor pw, ctx.weight("pointwise_kernel"));
   INGOT_ASSIGN_OR_RETURN(std::int64_t mult, ctx.config.integer("depth_multiplier", 1));
@@ -187,6 +202,7 @@ Outputs import_conv2d_transpose(LayerContext& ctx) {
   INGOT_TRY(expect_rank(ctx, 4));
   INGOT_ASSIGN_OR_RETURN(std::string layout, layout_of(ctx));
   const Spatial in = spatial_of(ctx.shape(), layout);
+  INGOT_TRY(expect_no_groups(ctx));
   INGOT_ASSIGN_OR_RETURN(Tensor kernel, ctx.weight("kernel"));
   INGOT_ASSIGN_OR_RETURN(std::int64_t filters, ctx.config.integer("filters"));
   INGOT_ASSIGN_OR_RETURN(auto ks, ctx.config.ints("kernel_size", 2, 1));
@@ -198,6 +214,8 @@ Outputs import_conv2d_transpose(LayerContext& ctx) {
   std::optional<std::vector<std::int64_t>> output_padding;
   if (ctx.config.has("output_padding")) {
     INGOT_ASSIGN_OR_RETURN(output_padding, ctx.config.ints("output_padding", 2, 0));
+  } else {
+    ctx.config.defaulted("output_padding", nullptr);  // Keras <= 2.2.2: inferred from padding and strides
   }
   // Keras' deconv_output_length gives the output size; TensorFlow's transposed convolution then
   // crops the full output like the forward convolution pads its input: half before, the rest

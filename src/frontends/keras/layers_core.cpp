@@ -83,12 +83,11 @@ Outputs import_identity(LayerContext& ctx) {
 Outputs import_batch_norm(LayerContext& ctx) {
   INGOT_TRY(ctx.expect_inputs(1, 1));
   std::int64_t axis = -1;
-  const json& raw = ctx.config.raw();
-  if (raw.contains("axis") && raw["axis"].is_array()) {  // tf.keras 2.x writes [3]
-    if (raw["axis"].size() != 1 || !raw["axis"][0].is_number_integer()) {
-      return ctx.error("key 'axis' must be one integer axis, got " + raw["axis"].dump());
+  if (const json* saved = ctx.config.get("axis"); saved != nullptr && saved->is_array()) {  // tf.keras 2.x writes [3]
+    if (saved->size() != 1 || !(*saved)[0].is_number_integer()) {
+      return ctx.error("key 'axis' must be one integer axis, got " + saved->dump());
     }
-    axis = raw["axis"][0].get<std::int64_t>();
+    axis = (*saved)[0].get<std::int64_t>();
   } else {
     INGOT_ASSIGN_OR_RETURN(axis, ctx.config.integer("axis", -1));
   }

@@ -12,6 +12,8 @@ Outputs pool2d(LayerContext& ctx, const std::string& op, const std::string& inpu
   std::vector<std::int64_t> strides = pool;
   if (ctx.config.has("strides")) {
     INGOT_ASSIGN_OR_RETURN(strides, ctx.config.ints("strides", rank, 1));
+  } else {
+    ctx.config.defaulted("strides", pool);  // Keras: strides=None means pool_size
   }
   INGOT_ASSIGN_OR_RETURN(std::string padding, ctx.config.string("padding", "valid", {"valid", "same"}));
   if (rank == 1) {

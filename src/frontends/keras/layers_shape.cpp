@@ -4,9 +4,13 @@
 namespace ingot::keras {
 namespace {
 
-// Spatial axes of a rank-4 (or rank-3 for 1-D) value in the layer's data_format.
+// Spatial axes of a rank-4 value in the layer's data_format, or of a rank-3 one for the 1-D
+// layers, which Keras defines on axis 1 only (they have no data_format).
 Result<std::vector<std::int64_t>> spatial_axes(const LayerContext& ctx, std::size_t spatial_rank) {
-  INGOT_ASSIGN_OR_RETURN(std::string layout, layout_of(ctx));
+  std::string layout = "NHWC";
+  if (spatial_rank == 2) {
+    INGOT_ASSIGN_OR_RETURN(layout, layout_of(ctx));
+  }
   const std::int64_t first = layout == "NHWC" ? 1 : 2;
   std::vector<std::int64_t> axes;
   for (std::size_t i = 0; i < spatial_rank; ++i) axes.push_back(first + static_cast<std::int64_t>(i));

@@ -2,7 +2,9 @@
 // what was ignored. `ingot check` prints it; `ingot convert` fails with its errors.
 #pragma once
 
+#include <nlohmann/json.hpp>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ingot/attr.h"
@@ -28,6 +30,17 @@ struct ParamValue {
   Origin origin = Origin::model_file;
 };
 
+// A standard layer's saved config against what its import function read (review_keys in
+// layer_context.h; the keys without effect on inference are listed in layer_table.cpp).
+struct StandardKeys {
+  using Values = std::vector<std::pair<std::string, nlohmann::json>>;
+  bool reviewed = false;               // false until the layer is built (the review runs after it)
+  Values found;                        // saved and read
+  Values defaulted;                    // not saved: the default the importer used
+  std::vector<std::string> no_effect;  // saved, without effect on inference (name, *_initializer, ...)
+  Values unread;                       // saved, neither read nor known to be without effect: a warning each
+};
+
 // How a layer is imported.
 enum class LayerKind {
   standard,  // a built-in Keras class with its own import function
@@ -48,6 +61,7 @@ struct LayerReport {
   std::vector<std::string> missing;   // required parameters nobody supplied
   std::vector<std::string> weights;   // "gamma:0 [512]"
   std::vector<std::string> saved_keys;  // the keys the model file stores for the layer
+  StandardKeys keys;                    // standard layers only
   std::vector<Diagnostic> diagnostics;
 
   bool has_errors() const;
