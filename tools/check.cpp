@@ -195,7 +195,7 @@ Status check_keras(const CheckOptions& o) {
   INGOT_TRY(load_plugins(o.import.plugins));
   ImportReport report;
   INGOT_ASSIGN_OR_RETURN(auto loaded, load_import_options(o.import));
-  auto graph = import_file(o.import.model, loaded.options, default_registry(), &report);
+  auto graph = import_model(o.import, loaded, &report);
   const Status status = graph.ok() ? Status() : graph.status();
   const auto fixes = class_fixes(report, default_registry());
   if (!o.skeleton_path.empty() && !fixes.empty()) {

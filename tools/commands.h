@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <string>
 
+#include "frontends/caffe/importer.h"
 #include "frontends/keras/importer.h"
 #include "ingot/status.h"
 
@@ -24,17 +25,25 @@ struct ImportFlags {
   std::string model;
   std::vector<std::string> input_shapes;
   std::string params_path;
+  std::string weights;  // Caffe: the .caffemodel (convert also takes f32 / f16 here, see --storage)
   bool keep_unknown = false;
   std::vector<std::string> plugins;
 };
 void add_import_flags(CLI::App& cmd, ImportFlags& flags);
 
 struct LoadedImportOptions {
+  bool caffe = false;  // MODEL is a Caffe .prototxt (else a Keras .h5)
   keras::ImportOptions options;
+  caffe_import::ImportOptions caffe_options;
   std::unique_ptr<keras::ParamFile> params;  // options.params points here
 };
-// Parses the shapes and reads the parameter file; checks the model is an HDF5 file.
+// Parses the shapes and reads the parameter file; tells a Keras HDF5 file from a Caffe
+// prototxt by its first bytes.
 Result<LoadedImportOptions> load_import_options(const ImportFlags& flags);
+// Imports MODEL with the importer of its format; `report` receives the per-layer review.
+Result<ir::Graph> import_model(const ImportFlags& flags, const LoadedImportOptions& loaded, keras::ImportReport* report);
+// True for the --weights values that mean weight storage rather than a Caffe weights file.
+bool is_storage_name(const std::string& weights);
 
 // Prints `status` to stderr in the house grammar and returns the exit code for its kind:
 // 0 ok, 1 usage, 2 bad input, 3 verification failed, 4 unsupported, 5 i/o error, 6 internal.

@@ -1,4 +1,4 @@
-// ingot convert MODEL.h5 -o MODEL.ingot [--weights f32|f16] [--input-shape 1,224,224,3 ...]
+// ingot convert MODEL.h5|deploy.prototxt [--weights model.caffemodel] -o MODEL.ingot [--storage f32|f16] [--input-shape 1,224,224,3 ...]
 //               [--params FILE.json] [--keep-unknown] [--plugin lib.so]
 #include <fstream>
 #include <iostream>
@@ -18,7 +18,7 @@ namespace {
 struct ConvertOptions {
   ImportFlags import;
   std::string output;
-  std::string weights = "f32";
+  std::string storage = "f32";
   std::vector<std::string> test_inputs;
   std::vector<std::string> test_expected;
   std::vector<std::string> test_layers;
@@ -39,7 +39,7 @@ Status convert(const ConvertOptions& o) {
   INGOT_TRY(load_plugins(o.import.plugins));
   INGOT_ASSIGN_OR_RETURN(auto loaded, load_import_options(o.import));
   keras::ImportReport report;
-  INGOT_ASSIGN_OR_RETURN(ir::Graph graph, keras::import_file(o.import.model, loaded.options, default_registry(), &report));
+  INGOT_ASSIGN_OR_RETURN(ir::Graph graph, import_model(o.import, loaded, &report));
   for (const auto& layer : report.layers) {
     for (const auto& d : layer.diagnostics) {
       if (d.severity == keras::Severity::warning) {
@@ -48,7 +48,8 @@ Status convert(const ConvertOptions& o) {
       }
     }
   }
-  if (o.weights == "f16") INGOT_TRY(ir::convert_storage(graph, ir::Storage::f16));
+  const std::string storage = is_storage_name(o.import.weights) ? o.import.weights : o.storage;
+  if (storage == "f16") INGOT_TRY(ir::convert_storage(graph, ir::Storage::f16));
   INGOT_ASSIGN_OR_RETURN(auto folded, runtime::fold_shape_only_nodes(graph, default_registry()));
   if (!o.test_inputs.empty()) {
     // After the storage conversion: the vectors test the weights as stored (f16 included).
@@ -64,7 +65,7 @@ Status convert(const ConvertOptions& o) {
   std::size_t weight_bytes = 0;
   for (const auto& c : graph.constants) weight_bytes += c.payload.byte_size();
   std::cout << "wrote " << o.output << ": " << graph.nodes.size() << " nodes, " << graph.constants.size()
-            << " tensors, weights " << format_bytes(weight_bytes) << " (" << o.weights << ")";
+            << " tensors, weights " << format_bytes(weight_bytes) << " (" << storage << ")";
   if (!folded.empty()) std::cout << ", " << folded.size() << " shape-only nodes folded to constants";
   std::cout << "\n";
   return {};
@@ -73,11 +74,11 @@ Status convert(const ConvertOptions& o) {
 }  // namespace
 
 void add_convert_command(CLI::App& app, int& exit_code) {
-  auto* cmd = app.add_subcommand("convert", "Convert a Keras .h5 model into an .ingot file");
+  auto* cmd = app.add_subcommand("convert", "Convert a Keras .h5 or Caffe .prototxt (+ .caffemodel) model into an .ingot file");
   auto o = std::make_shared<ConvertOptions>();
   add_import_flags(*cmd, o->import);
   cmd->add_option("-o,--output", o->output, "the .ingot file to write")->required();
-  cmd->add_option("--weights", o->weights, "weight storage: f32 (default) or f16")->check(CLI::IsMember({"f32", "f16"}));
+  cmd->add_option("--storage", o->storage, "weight storage: f32 (default) or f16")->check(CLI::IsMember({"f32", "f16"}));
   cmd->add_option("--test-input", o->test_inputs, "store a test input .npy in the file (once per model input); `ingot check` re-runs it");
   cmd->add_option("--test-expected", o->test_expected,
                   "reference outputs from the source framework (.npy, once per output), stored instead of ingot's own; "

@@ -38,10 +38,22 @@ bool is_hdf5(const std::string& path) {
   return in.gcount() == 8 && std::string(sig, 8) == std::string("\x89HDF\r\n\x1a\n", 8);
 }
 
+// A name that promises a Keras file: a file without the HDF5 signature is then a broken .h5,
+// not a Caffe prototxt.
+bool has_keras_extension(const std::string& path) {
+  for (const char* ext : {".h5", ".hdf5", ".keras"}) {
+    const std::string e(ext);
+    if (path.size() >= e.size() && path.compare(path.size() - e.size(), e.size(), e) == 0) return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 void add_import_flags(CLI::App& cmd, ImportFlags& flags) {
-  cmd.add_option("MODEL", flags.model, "the source model (Keras HDF5)")->required();
+  cmd.add_option("MODEL", flags.model, "the source model: Keras HDF5 (.h5) or Caffe network text (.prototxt)")->required();
+  cmd.add_option("--weights", flags.weights,
+                 "Caffe: the trained blobs (.caffemodel). (convert also accepts f32 or f16 here, the older spelling of --storage)");
   cmd.add_option("--input-shape", flags.input_shapes,
                  "full shape of a model input, batch included, e.g. 1,224,224,3; once per input in order");
   cmd.add_option("--params", flags.params_path,
@@ -67,11 +79,32 @@ Result<LoadedImportOptions> load_import_options(const ImportFlags& flags) {
     std::ifstream probe(flags.model, std::ios::binary);
     if (!probe) return io_error("open file " + quote(flags.model) + ": cannot read it");
   }
-  if (!is_hdf5(flags.model)) {
+  loaded.caffe = !is_hdf5(flags.model);
+  if (loaded.caffe && has_keras_extension(flags.model)) {
     return bad_input("convert file " + quote(flags.model) +
                      ": it must be a Keras HDF5 model (.h5), got a file without the HDF5 signature");
   }
+  if (loaded.caffe) {
+    if (!flags.params_path.empty()) return usage_error("option --params applies to Keras models; " + quote(flags.model) + " is not an HDF5 file");
+    if (flags.keep_unknown) return usage_error("option --keep-unknown applies to Keras models; " + quote(flags.model) + " is not an HDF5 file");
+    loaded.caffe_options.input_shapes = loaded.options.input_shapes;
+    if (!is_storage_name(flags.weights)) loaded.caffe_options.weights_path = flags.weights;
+  } else if (!flags.weights.empty() && !is_storage_name(flags.weights)) {
+    return usage_error("option --weights names a Caffe .caffemodel; a Keras .h5 holds its own weights, got " + quote(flags.weights));
+  }
   return loaded;
+}
+
+bool is_storage_name(const std::string& weights) { return weights == "f32" || weights == "f16"; }
+
+Result<ir::Graph> import_model(const ImportFlags& flags, const LoadedImportOptions& loaded, keras::ImportReport* report) {
+  if (!loaded.caffe) return keras::import_file(flags.model, loaded.options, default_registry(), report);
+  auto graph = caffe_import::import_caffe(flags.model, loaded.caffe_options, default_registry(), report);
+  if (!graph.ok() && graph.status().message().rfind("parse Caffe prototxt", 0) == 0) {
+    return Status(graph.status().kind(), graph.status().message() +
+                                             " (MODEL must be a Keras HDF5 model (.h5) or a Caffe network text (.prototxt))");
+  }
+  return graph;
 }
 
 }  // namespace ingot::cli

@@ -1,0 +1,38 @@
+// Caffe (.prototxt + .caffemodel) -> ingot graph.
+//
+// Layout: ingot's values for a Caffe model are Caffe's blobs exactly, NCHW and row-major, so
+// inputs and outputs of `ingot run` keep Caffe's shapes; spatial ops get layout "NCHW" and
+// Flatten / Reshape / Permute / Slice / Concat / Softmax keep Caffe's axis numbers.
+// Naming: each node is named after its Caffe layer and its (first) output value carries the
+// same name; a Slice top is named after the top blob. Split and inference-time Dropout add no
+// node: their tops are the bottom's value. The model outputs are the blobs no later layer reads.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "frontends/keras/report.h"
+#include "ingot/op.h"
+#include "ir/graph.h"
+
+namespace ingot::caffe_import {
+
+struct ImportOptions {
+  // The trained blobs (.caffemodel); empty when the net has none (then any layer that needs
+  // blobs is an error).
+  std::string weights_path;
+  // Shapes for the inputs in declaration order (net-level `input`s first, then Input layers);
+  // they replace the declared shapes.
+  std::vector<Shape> input_shapes;
+};
+
+// True when `path` looks like a Caffe network text (it parses as a NetParameter with layers).
+bool looks_like_prototxt(const std::string& path);
+
+// Reads both files and builds the graph. Errors name the file, the layer, its type and the
+// offending field or blob; `report`, when given, receives every layer's review even when the
+// import fails (unknown types are all listed at once).
+Result<ir::Graph> import_caffe(const std::string& prototxt, const ImportOptions& options,
+                               const OpRegistry& registry = default_registry(), keras::ImportReport* report = nullptr);
+
+}  // namespace ingot::caffe_import

@@ -1,0 +1,156 @@
+// Flatten, Reshape, Permute and Slice. ingot's values for a Caffe model are Caffe's blobs in
+// Caffe's (row-major NCHW) order, so these are exact: the importer computes each output shape
+// with Caffe's rules and emits Reshape / Transpose / Slice on the same element order.
+#include <algorithm>
+#include <numeric>
+#include <set>
+
+#include "frontends/caffe/layer_context.h"
+
+namespace ingot::caffe_import {
+namespace {
+
+using Ints = std::vector<std::int64_t>;
+
+std::int64_t product(Ints::const_iterator a, Ints::const_iterator b) {
+  return std::accumulate(a, b, std::int64_t{1}, std::multiplies<>());
+}
+
+std::string ints_text(const Ints& v) { return attr_to_string(AttrValue(v)); }
+
+Result<std::vector<std::string>> reshape_to(LayerContext& ctx, const Ints& dims) {
+  INGOT_ASSIGN_OR_RETURN(std::string out, ctx.add(ctx.name(), "Reshape", ctx.inputs, {{"shape", dims}}));
+  return std::vector{out};
+}
+
+}  // namespace
+
+// Flattens axes [axis, end_axis] into one.
+Result<std::vector<std::string>> import_flatten(LayerContext& ctx) {
+  INGOT_TRY(ctx.expect_bottoms(1, 1));
+  INGOT_TRY(ctx.expect_tops(1));
+  const caffe::FlattenParameter& p = ctx.layer.flatten_param();
+  INGOT_ASSIGN_OR_RETURN(std::int64_t a, ctx.axis(p.axis(), "axis"));
+  INGOT_ASSIGN_OR_RETURN(std::int64_t e, ctx.axis(p.end_axis(), "end_axis"));
+  if (e < a) return ctx.error("field 'end_axis' must not come before 'axis', got axis " + std::to_string(a) + " and end_axis " + std::to_string(e));
+  const Ints& d = ctx.shape().dims();
+  Ints out(d.begin(), d.begin() + a);
+  out.push_back(product(d.begin() + a, d.begin() + e + 1));
+  out.insert(out.end(), d.begin() + e + 1, d.end());
+  return reshape_to(ctx, out);
+}
+
+// Caffe's Reshape: `shape` replaces the bottom's axes [axis, axis + num_axes) (all remaining
+// for num_axes -1; a negative axis counts from the end, -1 meaning "after the last"); 0 copies
+// the bottom's dim at that position, one -1 is inferred.
+Result<std::vector<std::string>> import_reshape(LayerContext& ctx) {
+  INGOT_TRY(ctx.expect_bottoms(1, 1));
+  INGOT_TRY(ctx.expect_tops(1));
+  const caffe::ReshapeParameter& p = ctx.layer.reshape_param();
+  const Ints& d = ctx.shape().dims();
+  const std::int64_t rank = ctx.rank();
+  const std::int64_t start = p.axis() >= 0 ? p.axis() : rank + p.axis() + 1;
+  if (start < 0 || start > rank) {
+    return ctx.error("field 'axis' must be in [" + std::to_string(-rank - 1) + ", " + std::to_string(rank) + "], got " + std::to_string(p.axis()));
+  }
+  if (p.num_axes() < -1) return ctx.error("field 'num_axes' must be >= -1, got " + std::to_string(p.num_axes()));
+  const std::int64_t end = p.num_axes() == -1 ? rank : start + p.num_axes();
+  if (end > rank) {
+    return ctx.error("fields 'axis' " + std::to_string(p.axis()) + " and 'num_axes' " + std::to_string(p.num_axes()) +
+                     " reach past the bottom's " + std::to_string(rank) + " axes");
+  }
+  Ints mid;
+  int inferred = -1;
+  for (int i = 0; i < p.shape().dim_size(); ++i) {
+    const std::int64_t v = p.shape().dim(i);
+    if (v == 0) {
+      if (start + i >= rank) return ctx.error("shape dim " + std::to_string(i) + " is 0 (copy) but the bottom has no axis " + std::to_string(start + i));
+      mid.push_back(d[static_cast<std::size_t>(start + i)]);
+    } else if (v == -1) {
+      if (inferred >= 0) return ctx.error("field 'shape' may hold one -1, got " + std::to_string(p.shape().dim_size()) + " dims with several");
+      inferred = i;
+      mid.push_back(1);
+    } else if (v < 0) {
+      return ctx.error("field 'shape' dims must be >= -1, got " + std::to_string(v));
+    } else {
+      mid.push_back(v);
+    }
+  }
+  const std::int64_t replaced = product(d.begin() + start, d.begin() + end);
+  const std::int64_t known = product(mid.begin(), mid.end());
+  if (inferred >= 0) {
+    if (known == 0 || replaced % known != 0) {
+      return ctx.error("cannot infer the -1 in 'shape': " + std::to_string(replaced) + " elements do not divide by " + std::to_string(known));
+    }
+    mid[static_cast<std::size_t>(inferred)] = replaced / known;
+  } else if (known != replaced) {
+    return ctx.error("field 'shape' must keep the element count of the replaced axes (" + std::to_string(replaced) +
+                     " for bottom " + ctx.shape().to_string() + "), got " + ints_text(mid));
+  }
+  Ints out(d.begin(), d.begin() + start);
+  out.insert(out.end(), mid.begin(), mid.end());
+  out.insert(out.end(), d.begin() + end, d.end());
+  return reshape_to(ctx, out);
+}
+
+// Output axis i is bottom axis order[i]; axes the order leaves out follow in increasing order.
+Result<std::vector<std::string>> import_permute(LayerContext& ctx) {
+  INGOT_TRY(ctx.expect_bottoms(1, 1));
+  INGOT_TRY(ctx.expect_tops(1));
+  const std::int64_t rank = ctx.rank();
+  Ints perm;
+  std::set<std::int64_t> seen;
+  for (std::uint32_t a : ctx.layer.permute_param().order()) {
+    if (a >= rank || !seen.insert(a).second) {
+      Ints order(ctx.layer.permute_param().order().begin(), ctx.layer.permute_param().order().end());
+      return ctx.error("field 'order' must list distinct axes below the bottom's rank " + std::to_string(rank) + ", got " + ints_text(order));
+    }
+    perm.push_back(a);
+  }
+  for (std::int64_t a = 0; a < rank; ++a) {
+    if (!seen.count(a)) perm.push_back(a);
+  }
+  INGOT_ASSIGN_OR_RETURN(std::string out, ctx.add(ctx.name(), "Transpose", ctx.inputs, {{"perm", perm}}));
+  return std::vector{out};
+}
+
+// One Slice node per top, named after the top.
+Result<std::vector<std::string>> import_slice(LayerContext& ctx) {
+  INGOT_TRY(ctx.expect_bottoms(1, 1));
+  const caffe::SliceParameter& p = ctx.layer.slice_param();
+  const std::int64_t raw = !p.has_axis() && p.has_slice_dim() ? static_cast<std::int64_t>(p.slice_dim()) : p.axis();
+  INGOT_ASSIGN_OR_RETURN(std::int64_t axis, ctx.axis(raw, "axis"));
+  const std::int64_t dim = ctx.shape()[static_cast<std::size_t>(axis)];
+  const int tops = ctx.layer.top_size();
+  if (tops < 1) return ctx.error("it must have at least one top");
+  Ints bounds{0};
+  if (p.slice_point_size() > 0) {
+    if (p.slice_point_size() != tops - 1) {
+      return ctx.error("field 'slice_point' must have one value fewer than the tops (" + std::to_string(tops) + "), got " +
+                       std::to_string(p.slice_point_size()));
+    }
+    for (std::uint32_t s : p.slice_point()) {
+      if (s <= bounds.back() || s >= dim) {
+        Ints pts(p.slice_point().begin(), p.slice_point().end());
+        return ctx.error("field 'slice_point' must increase strictly within (0, " + std::to_string(dim) + "), got " + ints_text(pts));
+      }
+      bounds.push_back(s);
+    }
+  } else {
+    if (dim % tops != 0) {
+      return ctx.error("axis " + std::to_string(axis) + " of size " + std::to_string(dim) + " does not split evenly into " +
+                       std::to_string(tops) + " tops; give 'slice_point'");
+    }
+    for (int i = 1; i < tops; ++i) bounds.push_back(dim / tops * i);
+  }
+  bounds.push_back(dim);
+  std::vector<std::string> outs;
+  for (int i = 0; i < tops; ++i) {
+    INGOT_ASSIGN_OR_RETURN(std::string out, ctx.add(ctx.layer.top(i), "Slice", ctx.inputs,
+                                                    {{"axes", Ints{axis}}, {"begin", Ints{bounds[i]}}, {"end", Ints{bounds[i + 1]}}}));
+    outs.push_back(out);
+  }
+  return outs;
+}
+
+}  // namespace ingot::caffe_import

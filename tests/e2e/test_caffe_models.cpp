@@ -1,0 +1,193 @@
+// Caffe models from ../shared/models (skipped when it is absent) against OpenCV DNN 4.6, the peer
+// reference: tests/fixtures/caffe/<case>/ holds the input, OpenCV's output of every stored layer
+// and its detections, written by scripts/gen_caffe_refs.py (see its README.md). The weightless
+// SSD prototxts get seeded weights from the case's weights.json (seeded_caffemodel.h), the same
+// values OpenCV ran with.
+//
+// Tolerances. Layer outputs: |ingot - OpenCV| <= 1e-4 * max(1, max |OpenCV|) per blob. Both are
+// float32 with different summation orders (OpenCV: blocked GEMM; ingot: direct loops), which
+// measured at most 2.5e-6 of the blob's scale over every stored layer; 1e-4 leaves margin for
+// other compilers while any semantic slip (a wrong pad, axis or prior) is O(0.1) or more.
+// Detections: the figures, scores and box corners within 1e-4 absolute.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "e2e/cli_util.h"
+#include "e2e/seeded_caffemodel.h"
+#include "e2e/shared_dir.h"
+#include "runtime/npy.h"
+
+namespace ingot {
+namespace {
+
+namespace fs = std::filesystem;
+using testing::ingot;
+using testing::TempDir;
+
+fs::path fixtures() { return fs::path(INGOT_FIXTURES_DIR) / "caffe"; }
+
+#define REQUIRE_SHARED()                                                           \
+  if (!testing::shared_dir()) GTEST_SKIP() << "../shared not present: Caffe model test skipped"
+
+// Paths in meta.json are relative to the repository root ("../shared/models/...").
+std::string repo_path(const std::string& rel) {
+  if (rel.rfind("../shared/", 0) == 0) return (*testing::shared_dir() / rel.substr(10)).string();
+  return (fs::path(INGOT_SOURCE_DIR) / rel).string();
+}
+
+std::string dump_file(const std::string& value_name) {
+  std::string s = value_name;
+  for (char& c : s) {
+    if (c == '/' || c == ':' || c == '\\') c = '_';
+  }
+  return s + ".npy";
+}
+
+Tensor load(const std::string& path) {
+  auto t = npy::read(path);
+  EXPECT_TRUE(t.ok()) << path << ": " << t.status().message();
+  return t.ok() ? std::move(t).value() : Tensor();
+}
+
+// Every case is listed so that a lost fixture fails instead of vanishing.
+const char* const kCases[] = {
+    "yufacedetectnet-faces2", "yufacedetectnet-faces1", "yufacedetectnet-astronaut", "yufacedetectnet-batch2",
+    "lenet",                  "lenet-batch64",          "cifar10-full-v1",           "mobilenet-ssd-merged",
+    "mobilenet-ssd-bn",       "res10-ssd-face",
+};
+
+struct Converted {
+  std::string model;  // the .ingot
+  std::string out_dir, dump_dir;
+};
+
+Converted convert_and_run(const nlohmann::json& meta, const fs::path& dir, const TempDir& tmp) {
+  Converted c{tmp / "m.ingot", tmp / "out", tmp / "dump"};
+  std::string weights;
+  if (meta.contains("weights") && !meta["weights"].is_null()) {
+    weights = tmp / "seeded.caffemodel";
+    testing::write_seeded_caffemodel((dir / meta["weights"].get<std::string>()).string(), weights);
+  } else {
+    weights = repo_path(meta.at("caffemodel").get<std::string>());
+  }
+  std::string flags;
+  if (meta.at("needs_input_shape_flag").get<bool>()) {
+    flags = " --input-shape ";
+    for (const auto& d : meta.at("input_shape")) flags += (flags.back() == ' ' ? "" : ",") + std::to_string(d.get<int>());
+  }
+  auto r = ingot("convert " + repo_path(meta.at("prototxt").get<std::string>()) + " --weights " + weights + " -o " + c.model + flags);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = ingot("run " + c.model + " -i " + (dir / "input.npy").string() + " -o " + c.out_dir + " --dump-all " + c.dump_dir);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return c;
+}
+
+void compare_blob(const std::string& layer, const Tensor& got, const Tensor& want) {
+  ASSERT_EQ(got.shape(), want.shape()) << layer;
+  const auto g = got.data<float>();
+  const auto w = want.data<float>();
+  double scale = 1, worst = 0;
+  for (float v : w) scale = std::max(scale, static_cast<double>(std::fabs(v)));
+  std::size_t worst_at = 0;
+  for (std::size_t i = 0; i < w.size(); ++i) {
+    const double err = std::fabs(static_cast<double>(g[i]) - w[i]);
+    if (!(err <= worst)) {
+      worst = err;
+      worst_at = i;
+    }
+  }
+  EXPECT_LE(worst, 1e-4 * scale) << "layer " << layer << ": worst |ingot - OpenCV| " << worst << " at flat index "
+                                 << worst_at << " (got " << g[worst_at] << ", want " << w[worst_at] << "), blob scale " << scale;
+}
+
+using Row = std::array<float, 7>;
+
+std::vector<Row> rows_of(const Tensor& t, std::int64_t count) {
+  std::vector<Row> rows;
+  const auto d = t.data<float>();
+  for (std::int64_t r = 0; r < count; ++r) {
+    Row row;
+    std::copy_n(d.begin() + r * 7, 7, row.begin());
+    rows.push_back(row);
+  }
+  return rows;
+}
+
+// OpenCV 4.6 orders an image's rows by score over all classes; Caffe (and ingot) by label, then
+// score. Both lists are compared in (image, label, descending score) order.
+void sort_rows(std::vector<Row>& rows) {
+  std::stable_sort(rows.begin(), rows.end(), [](const Row& a, const Row& b) {
+    if (a[0] != b[0]) return a[0] < b[0];
+    if (a[1] != b[1]) return a[1] < b[1];
+    return a[2] > b[2];
+  });
+}
+
+class CaffeModels : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(CaffeModels, EveryStoredLayerAndTheDetectionsMatchOpenCV) {
+  REQUIRE_SHARED();
+  const fs::path dir = fixtures() / GetParam();
+  const auto meta = nlohmann::json::parse(testing::slurp(dir / "meta.json"));
+  TempDir tmp(std::string("ingot_caffe_") + GetParam());
+  const Converted c = convert_and_run(meta, dir, tmp);
+  if (::testing::Test::HasFailure()) return;
+
+  ASSERT_FALSE(meta.at("blobs").empty());
+  for (const auto& [layer, spec] : meta.at("blobs").items()) {
+    if (layer == "detection_out") continue;  // OpenCV pads it: compared as rows below
+    const std::string got = (fs::path(c.dump_dir) / dump_file(layer)).string();
+    ASSERT_TRUE(fs::exists(got)) << "ingot has no value named after layer " << layer;
+    compare_blob(layer, load(got), load((dir / spec.at("file").get<std::string>()).string()));
+  }
+  if (!meta.contains("detections")) {
+    std::cout << "[ caffe    ] " << GetParam() << ": " << meta.at("blobs").size() << " layers match OpenCV\n";
+    return;
+  }
+  const auto& det = meta["detections"];
+  const Tensor got = load(c.out_dir + "/output_0.npy");
+  const Tensor want = load((dir / det.at("file").get<std::string>()).string());
+  const auto count = det.at("count").get<std::int64_t>();
+  ASSERT_GT(count, 0) << "a case must have detections to compare";
+  ASSERT_EQ(got.shape(), (Shape{1, 1, count, 7})) << "Caffe's [1, 1, detections, 7]";
+  std::vector<Row> g = rows_of(got, count), w = rows_of(want, count);
+  // ingot keeps Caffe's order: image, then label ascending, then score descending.
+  EXPECT_TRUE(std::is_sorted(g.begin(), g.end(), [](const Row& a, const Row& b) {
+    return a[0] != b[0] ? a[0] < b[0] : a[1] != b[1] ? a[1] < b[1] : a[2] > b[2];
+  }));
+  sort_rows(g);
+  sort_rows(w);
+  double worst_score = 0, worst_box = 0;
+  for (std::size_t r = 0; r < g.size(); ++r) {
+    EXPECT_EQ(g[r][0], w[r][0]) << "row " << r << " image";
+    EXPECT_EQ(g[r][1], w[r][1]) << "row " << r << " label";
+    worst_score = std::max(worst_score, static_cast<double>(std::fabs(g[r][2] - w[r][2])));
+    for (int k = 3; k < 7; ++k) worst_box = std::max(worst_box, static_cast<double>(std::fabs(g[r][k] - w[r][k])));
+  }
+  EXPECT_LE(worst_score, 1e-4);
+  EXPECT_LE(worst_box, 1e-4);
+  std::cout << "[ caffe    ] " << GetParam() << ": " << meta.at("blobs").size() << " layers and " << count
+            << " detections match OpenCV; worst score error " << worst_score << ", box error " << worst_box << "\n";
+}
+
+INSTANTIATE_TEST_SUITE_P(Fixtures, CaffeModels, ::testing::ValuesIn(kCases), [](const auto& info) {
+  std::string s = info.param;
+  std::replace(s.begin(), s.end(), '-', '_');
+  return s;
+});
+
+TEST(CaffeModels, EveryFixtureCaseIsListed) {
+  std::set<std::string> listed(std::begin(kCases), std::end(kCases));
+  for (const auto& e : fs::directory_iterator(fixtures())) {
+    if (!e.is_directory() || !fs::exists(e.path() / "input.npy")) continue;
+    EXPECT_TRUE(listed.count(e.path().filename().string())) << e.path() << " is not in kCases";
+  }
+}
+
+}  // namespace
+}  // namespace ingot
