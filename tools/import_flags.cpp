@@ -86,8 +86,8 @@ Result<LoadedImportOptions> load_import_options(const ImportFlags& flags) {
   }
   if (loaded.caffe) {
     if (!flags.params_path.empty()) return usage_error("option --params applies to Keras models; " + quote(flags.model) + " is not an HDF5 file");
-    if (flags.keep_unknown) return usage_error("option --keep-unknown applies to Keras models; " + quote(flags.model) + " is not an HDF5 file");
     loaded.caffe_options.input_shapes = loaded.options.input_shapes;
+    loaded.caffe_options.keep_unknown = flags.keep_unknown;
     if (!is_storage_name(flags.weights)) loaded.caffe_options.weights_path = flags.weights;
   } else if (!flags.weights.empty() && !is_storage_name(flags.weights)) {
     return usage_error("option --weights names a Caffe .caffemodel; a Keras .h5 holds its own weights, got " + quote(flags.weights));

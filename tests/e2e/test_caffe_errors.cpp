@@ -199,8 +199,9 @@ TEST_F(CaffeErrors, TrainOnlyLayersAreDroppedWithANote) {
 }
 
 TEST_F(CaffeErrors, KerasOnlyFlagsAreRefused) {
-  const std::string err = fails(net + " --weights " + weights + " --keep-unknown", 1);
-  EXPECT_NE(err.find("--keep-unknown applies to Keras models"), std::string::npos) << err;
+  write_text(tmp / "p.json", "{}");
+  const std::string err = fails(net + " --weights " + weights + " --params " + tmp / "p.json", 1);
+  EXPECT_NE(err.find("--params applies to Keras models"), std::string::npos) << err;
 }
 
 }  // namespace

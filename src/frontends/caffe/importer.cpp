@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 
+#include "frontends/caffe/custom_layers.h"
 #include "frontends/caffe/layer_context.h"
 #include "frontends/caffe/net.h"
 #include "frontends/caffe/proto_io.h"
@@ -131,6 +132,7 @@ struct Builder {
   const BlobsByLayer& blobs;
   ImportReport& report;
   ir::GraphBuilder graph;
+  std::map<const NetLayer*, std::pair<AttrMap, bool>> registered;  // user (false) or opaque (true) op layers
   std::map<std::string, std::string> value_of_blob;  // Caffe blob name -> current IR value
   std::vector<std::string> unread;                   // blobs produced and not yet read, in order
 
@@ -228,7 +230,10 @@ struct Builder {
                          "deploy prototxt, whose inputs are Input layers or `input` / `input_shape` fields");
     }
     ImportFn fn = find_import_fn(type);
-    if (fn == nullptr) return internal_error("import layer " + quote(layer.name()) + ": type " + quote(type) + " was not reviewed");
+    auto custom = registered.find(&nl);
+    if (fn == nullptr && custom == registered.end()) {
+      return internal_error("import layer " + quote(layer.name()) + ": type " + quote(type) + " was not reviewed");
+    }
     std::vector<std::string> inputs;
     for (int i = 0; i < layer.bottom_size(); ++i) {
       auto it = value_of_blob.find(layer.bottom(i));
@@ -241,7 +246,7 @@ struct Builder {
     }
     const bool no_blobs = layer_blobs_.empty();
     LayerContext ctx(layer, inputs, std::move(layer_blobs_), graph, r);
-    auto tops = fn(ctx);
+    auto tops = fn != nullptr ? fn(ctx) : import_registered_op(ctx, custom->second.first, custom->second.second);
     if (!tops.ok()) {
       Status st = std::move(tops).status();
       if (no_blobs && options.weights_path.empty() && st.message().find("blob") != std::string::npos) {
@@ -274,6 +279,10 @@ void attach_warnings(const ParsedPrototxt& parsed, const Net& net, ImportReport&
     const std::string text = "prototxt line " + std::to_string(w.line) + ", column " + std::to_string(w.column) + ": " +
                              message + "; ingot does not know this field and ignores it";
     LayerReport* r = owner != nullptr ? report.find(owner->param.name()) : nullptr;
+    // A user or opaque op's own parameter block is read from the text (custom_layers.h).
+    const bool consumed = r != nullptr && (r->kind == keras::LayerKind::custom || r->kind == keras::LayerKind::opaque) &&
+                          message.find("\"caffe.LayerParameter\"") != std::string::npos;
+    if (consumed) continue;
     if (r == nullptr) {
       if (report.layers.empty() || report.layers.front().class_name != "NetParameter") {
         LayerReport net_report;
@@ -294,7 +303,35 @@ bool looks_like_prototxt(const std::string& path) {
   return parsed.ok() && (parsed->net.layer_size() > 0 || parsed->net.layers_size() > 0);
 }
 
-Result<ir::Graph> import_caffe(const std::string& prototxt, const ImportOptions& options, const OpRegistry& registry,
+namespace {
+
+// The text-format entry of `l` among the file's top-level `layer` / `layers` fields.
+const TextField* layer_field(const std::vector<TextField>& top, const Net& net, const NetLayer& l) {
+  const char* key = net.legacy_v1 ? "layers" : "layer";
+  int seen = 0;
+  for (const TextField& f : top) {
+    if (f.key == key && seen++ == l.index) return &f;
+  }
+  return nullptr;
+}
+
+// Prototxt numbers are ints where the op wants a float ("scale: 2"): widen them.
+void coerce_to_schema(AttrMap& attrs, const OpSchema& schema) {
+  for (const ParamSpec& p : schema.params) {
+    auto it = attrs.find(p.name);
+    if (it == attrs.end()) continue;
+    if (p.type == AttrType::float_ && std::holds_alternative<std::int64_t>(it->second)) {
+      it->second = static_cast<double>(std::get<std::int64_t>(it->second));
+    } else if (p.type == AttrType::float_list && std::holds_alternative<std::vector<std::int64_t>>(it->second)) {
+      const auto& v = std::get<std::vector<std::int64_t>>(it->second);
+      it->second = std::vector<double>(v.begin(), v.end());
+    }
+  }
+}
+
+}  // namespace
+
+Result<ir::Graph> import_caffe(const std::string& prototxt, const ImportOptions& options, OpRegistry& registry,
                                keras::ImportReport* report_out) {
   ImportReport local;
   ImportReport& report = report_out != nullptr ? *report_out : local;
@@ -305,18 +342,43 @@ Result<ir::Graph> import_caffe(const std::string& prototxt, const ImportOptions&
   // Review every layer first, so one error lists every layer of an unknown type.
   std::vector<std::string> unknown;
   std::set<std::string> names;
+  std::vector<TextField> text_tree;  // parsed only when a layer type needs it
+  std::map<const NetLayer*, std::pair<AttrMap, bool>> registered;
+  std::set<std::string> opaque_types;
   for (const NetLayer& l : net.layers) {
     LayerReport r = review(l.param);
+    const std::string& type = l.param.type();
+    const bool builtin = type == "Input" || type == "Silence" || is_training_layer(type) || is_data_layer(type) ||
+                         find_import_fn(type) != nullptr;
+    if (!builtin && (registry.find(type) != nullptr || options.keep_unknown)) {
+      if (text_tree.empty()) {
+        INGOT_ASSIGN_OR_RETURN(text_tree, parse_text_fields(parsed.text, prototxt));
+      }
+      const TextField* field = layer_field(text_tree, net, l);
+      if (field == nullptr) return internal_error("import layer " + quote(l.param.name()) + ": its text was not found");
+      INGOT_ASSIGN_OR_RETURN(AttrMap attrs, unknown_block_attrs(*field, l.param.name()));
+      const bool opaque = registry.find(type) == nullptr || opaque_types.count(type) > 0;
+      if (opaque) {
+        if (opaque_types.insert(type).second) INGOT_TRY(registry.add(opaque_caffe_op(type)));
+        r.kind = keras::LayerKind::opaque;
+        r.diagnostics.push_back({Severity::warning, "type", "type " + quote(type) + " is unknown: carried as opaque op " + quote(type) +
+                                 " with its parameters and blobs as attributes; ingot assumes it keeps its first bottom's "
+                                 "shape, and it runs only once a kernel is registered for it (--plugin)"});
+      } else {
+        r.kind = keras::LayerKind::custom;
+        coerce_to_schema(attrs, registry.find(type)->schema);
+      }
+      r.op = type;
+      registered[&l] = {std::move(attrs), opaque};
+    }
     if (!names.insert(l.param.name()).second) {
       r.diagnostics.push_back({Severity::warning, "name", "another layer has the same name; weights go to the first, "
                                                          "and this node is renamed"});
     }
-    const std::string& type = l.param.type();
-    const bool known = type == "Input" || type == "Silence" || is_training_layer(type) || is_data_layer(type) ||
-                       find_import_fn(type) != nullptr;
-    if (!known) {
+    if (!builtin && !registered.count(&l)) {
       r.kind = keras::LayerKind::unknown;
-      r.diagnostics.push_back({Severity::error, "type", "ingot does not know layer type " + quote(type)});
+      r.diagnostics.push_back({Severity::error, "type", "ingot does not know layer type " + quote(type) +
+                                                          ": register an op of that name (--plugin), or carry it as an opaque op with --keep-unknown"});
       unknown.push_back(quote(l.param.name()) + " (" + type + ", line " + std::to_string(l.line) + ")");
     }
     report.layers.push_back(std::move(r));
@@ -344,6 +406,7 @@ Result<ir::Graph> import_caffe(const std::string& prototxt, const ImportOptions&
   const BlobsByLayer blobs = blobs_by_layer(weights);
 
   Builder b(prototxt, options, net, blobs, report, registry);
+  b.registered = std::move(registered);
   INGOT_TRY(b.add_inputs());
   for (const NetLayer& l : net.layers) {
     LayerReport* r = nullptr;

@@ -24,6 +24,9 @@ struct ImportOptions {
   // Shapes for the inputs in declaration order (net-level `input`s first, then Input layers);
   // they replace the declared shapes.
   std::vector<Shape> input_shapes;
+  // A layer type nobody knows (no import function, no registered op of its name) becomes an
+  // opaque op instead of an error.
+  bool keep_unknown = false;
 };
 
 // True when `path` looks like a Caffe network text (it parses as a NetParameter with layers).
@@ -31,8 +34,11 @@ bool looks_like_prototxt(const std::string& path);
 
 // Reads both files and builds the graph. Errors name the file, the layer, its type and the
 // offending field or blob; `report`, when given, receives every layer's review even when the
-// import fails (unknown types are all listed at once).
+// import fails (unknown types are all listed at once). A type without an import function is
+// imported through the registered op of the same name (a user op), its parameters read from
+// the blocks caffe.proto does not know and its blobs going to the op's tensor parameters in
+// order; with keep_unknown, opaque ops for the rest are added to `registry`.
 Result<ir::Graph> import_caffe(const std::string& prototxt, const ImportOptions& options,
-                               const OpRegistry& registry = default_registry(), keras::ImportReport* report = nullptr);
+                               OpRegistry& registry = default_registry(), keras::ImportReport* report = nullptr);
 
 }  // namespace ingot::caffe_import

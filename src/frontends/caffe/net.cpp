@@ -160,8 +160,8 @@ Result<Net> normalize_net(const ParsedPrototxt& parsed, const std::string& path)
   INGOT_ASSIGN_OR_RETURN(out.inputs, header_inputs(net, path));
   out.legacy_v1 = net.layers_size() > 0;
   std::vector<NetLayer> all;
-  for (int i = 0; i < net.layer_size(); ++i) all.push_back({net.layer(i), parsed.layer_lines.at(i)});
-  for (int i = 0; i < net.layers_size(); ++i) all.push_back({upgrade_v1(net.layers(i)), parsed.layers_lines.at(i)});
+  for (int i = 0; i < net.layer_size(); ++i) all.push_back({net.layer(i), parsed.layer_lines.at(i), i});
+  for (int i = 0; i < net.layers_size(); ++i) all.push_back({upgrade_v1(net.layers(i)), parsed.layers_lines.at(i), i});
   for (NetLayer& l : all) {
     (in_test_phase(l.param) ? out.layers : out.dropped).push_back(std::move(l));
   }

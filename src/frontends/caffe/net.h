@@ -20,6 +20,7 @@ struct NetInput {
 struct NetLayer {
   caffe::LayerParameter param;  // V1 layers arrive here upgraded
   int line = 0;                 // where the layer starts in the prototxt (1-based)
+  int index = 0;                // its position among the file's `layer` (or `layers`) entries
 };
 
 struct Net {

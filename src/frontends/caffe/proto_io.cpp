@@ -69,6 +69,7 @@ Result<ParsedPrototxt> read_prototxt(const std::string& path) {
                      (collector.first_error.empty() ? std::string("not protobuf text format") : collector.first_error));
   }
   parsed.warnings = std::move(collector.warnings);
+  parsed.text = std::move(text);
   const pb::Descriptor* d = caffe::NetParameter::descriptor();
   parsed.layer_lines = entry_lines(tree, d->FindFieldByName("layer"), parsed.net.layer_size());
   parsed.layers_lines = entry_lines(tree, d->FindFieldByName("layers"), parsed.net.layers_size());

@@ -19,6 +19,7 @@ struct TextWarning {
 };
 
 struct ParsedPrototxt {
+  std::string text;  // the file itself (custom layers' parameters are read from it)
   caffe::NetParameter net;
   std::vector<TextWarning> warnings;
   std::vector<int> layer_lines;   // 1-based line where each `layer` entry starts
