@@ -1,12 +1,12 @@
 // Caffe models from ../shared/models (skipped when it is absent) against OpenCV DNN 4.6, the peer
-// reference: tests/fixtures/caffe/<case>/ holds the input, OpenCV's output of every stored layer
-// and its detections, written by scripts/gen_caffe_refs.py (see its README.md). The weightless
+// reference: tests/fixtures/caffe/<case>/ holds the input, OpenCV's output of every layer (whole,
+// or every stride-th value of the large ones) and its detections, written by scripts/gen_caffe_refs.py (see its README.md). The weightless
 // SSD prototxts get seeded weights from the case's weights.json (seeded_caffemodel.h), the same
 // values OpenCV ran with.
 //
 // Tolerances. Layer outputs: |ingot - OpenCV| <= 1e-4 * max(1, max |OpenCV|) per blob. Both are
 // float32 with different summation orders (OpenCV: blocked GEMM; ingot: direct loops), which
-// measured at most 2.5e-6 of the blob's scale over every stored layer; 1e-4 leaves margin for
+// measured at most 2.5e-6 of the blob's scale over every layer; 1e-4 leaves margin for
 // other compilers while any semantic slip (a wrong pad, axis or prior) is O(0.1) or more.
 // Detections: the figures, scores and box corners within 1e-4 absolute.
 #include <gtest/gtest.h>
