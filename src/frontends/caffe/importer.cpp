@@ -194,7 +194,7 @@ struct Builder {
     return out;
   }
 
-  Status missing_bottom(const caffe::LayerParameter& layer, std::size_t index, const std::string& blob) const {
+  Status missing_bottom(const caffe::LayerParameter& layer, const std::string& blob) const {
     std::string msg = "import layer " + quote(layer.name()) + " (" + layer.type() + "): bottom " + quote(blob) + " ";
     bool seen_self = false;
     for (const NetLayer& l : net.layers) {
@@ -207,7 +207,6 @@ struct Builder {
         }
       }
     }
-    (void)index;
     return bad_input(msg + "is not produced by any layer or input");
   }
 
@@ -237,7 +236,7 @@ struct Builder {
     std::vector<std::string> inputs;
     for (int i = 0; i < layer.bottom_size(); ++i) {
       auto it = value_of_blob.find(layer.bottom(i));
-      if (it == value_of_blob.end()) return missing_bottom(layer, static_cast<std::size_t>(i), layer.bottom(i));
+      if (it == value_of_blob.end()) return missing_bottom(layer, layer.bottom(i));
       inputs.push_back(it->second);
     }
     INGOT_ASSIGN_OR_RETURN(std::vector<Tensor> layer_blobs_, layer_blobs(layer));
