@@ -206,20 +206,6 @@ Result<AttrMap> unknown_block_attrs(const TextField& layer, const std::string& l
   return attrs;
 }
 
-OpDef opaque_caffe_op(const std::string& type) {
-  OpDef def;
-  def.schema.name = type;
-  def.schema.doc = "opaque op carried from an unknown Caffe layer type with --keep-unknown; register a kernel for it (--plugin) to run it";
-  def.schema.min_inputs = 1;
-  def.schema.max_inputs = kVariadic;
-  def.schema.open_params = true;
-  def.bind = [](const AttrMap&, const TensorLookup&) -> Result<std::shared_ptr<const void>> { return std::shared_ptr<const void>(); };
-  def.infer = [](const void*, std::span<const TensorInfo> in) -> Result<std::vector<TensorInfo>> {
-    return std::vector<TensorInfo>{in[0]};
-  };
-  return def;
-}
-
 Result<std::vector<std::string>> import_registered_op(LayerContext& ctx, AttrMap attrs, bool opaque) {
   INGOT_TRY(ctx.expect_tops(1));
   if (opaque) {

@@ -30,10 +30,6 @@ Result<std::vector<TextField>> parse_text_fields(const std::string& text, const 
 // repeated keys become lists, true/false become bools and other identifiers strings.
 Result<AttrMap> unknown_block_attrs(const TextField& layer, const std::string& layer_name);
 
-// The stand-in registered for an unknown type with --keep-unknown: any attributes, the shape
-// of input 0, no kernel until a user registers one.
-OpDef opaque_caffe_op(const std::string& type);
-
 // Imports a layer through the registered op of its type: the unknown-block attributes, then
 // blob i into the op's i-th tensor parameter (opaque ops: "blob0", "blob1", ...).
 Result<std::vector<std::string>> import_registered_op(LayerContext& ctx, AttrMap attrs, bool opaque);

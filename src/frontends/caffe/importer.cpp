@@ -10,6 +10,7 @@
 
 #include "frontends/caffe/custom_layers.h"
 #include "frontends/caffe/layer_context.h"
+#include "frontends/keras/custom_layers.h"
 #include "frontends/caffe/net.h"
 #include "frontends/caffe/proto_io.h"
 #include "frontends/keras/repair.h"
@@ -358,7 +359,7 @@ Result<ir::Graph> import_caffe(const std::string& prototxt, const ImportOptions&
       INGOT_ASSIGN_OR_RETURN(AttrMap attrs, unknown_block_attrs(*field, l.param.name()));
       const bool opaque = registry.find(type) == nullptr || opaque_types.count(type) > 0;
       if (opaque) {
-        if (opaque_types.insert(type).second) INGOT_TRY(registry.add(opaque_caffe_op(type)));
+        if (opaque_types.insert(type).second) INGOT_TRY(registry.add(keras::opaque_op(type, "Caffe layer type")));
         r.kind = keras::LayerKind::opaque;
         r.diagnostics.push_back({Severity::warning, "type", "type " + quote(type) + " is unknown: carried as opaque op " + quote(type) +
                                  " with its parameters and blobs as attributes; ingot assumes it keeps its first bottom's "

@@ -145,22 +145,6 @@ std::optional<AttrValue> infer_attr(const json& v) {
   return std::nullopt;
 }
 
-// The registry entry standing in for an unknown class until a user registers a real one: any
-// attributes, shape kept from input 0 (stated in every report), no kernel.
-OpDef opaque_op(const std::string& name) {
-  OpDef def;
-  def.schema.name = name;
-  def.schema.doc = "opaque op carried from an unknown Keras class with --keep-unknown; register a kernel for it (--plugin) to run it";
-  def.schema.min_inputs = 1;
-  def.schema.max_inputs = kVariadic;
-  def.schema.open_params = true;
-  def.bind = [](const AttrMap&, const TensorLookup&) -> Result<std::shared_ptr<const void>> { return std::shared_ptr<const void>(); };
-  def.infer = [](const void*, std::span<const TensorInfo> in) -> Result<std::vector<TensorInfo>> {
-    return std::vector<TensorInfo>{in[0]};
-  };
-  return def;
-}
-
 void review_unknown(const Layer& layer, const ReviewSettings& s, LayerReport& r) {
   const std::string config = short_json(layer.config, 400);
   if (!s.keep_unknown) {
@@ -174,7 +158,7 @@ void review_unknown(const Layer& layer, const ReviewSettings& s, LayerReport& r)
   r.kind = LayerKind::opaque;
   r.op = layer.class_name;
   if (s.registry.find(r.op) == nullptr) {
-    Status st = s.registry.add(opaque_op(r.op));
+    Status st = s.registry.add(opaque_op(r.op, "Keras class"));
     if (!st.ok()) {
       add(r, Severity::error, "", st.message());
       return;
@@ -288,6 +272,20 @@ Result<std::vector<std::string>> import_reviewed(LayerContext& ctx, const LayerR
   }
   INGOT_ASSIGN_OR_RETURN(std::string out, ctx.add(ctx.name(), report.op, ctx.inputs, std::move(attrs)));
   return std::vector<std::string>{out};
+}
+
+OpDef opaque_op(const std::string& name, const std::string& origin) {
+  OpDef def;
+  def.schema.name = name;
+  def.schema.doc = "opaque op carried from an unknown " + origin + " with --keep-unknown; register a kernel for it (--plugin) to run it";
+  def.schema.min_inputs = 1;
+  def.schema.max_inputs = kVariadic;
+  def.schema.open_params = true;
+  def.bind = [](const AttrMap&, const TensorLookup&) -> Result<std::shared_ptr<const void>> { return std::shared_ptr<const void>(); };
+  def.infer = [](const void*, std::span<const TensorInfo> in) -> Result<std::vector<TensorInfo>> {
+    return std::vector<TensorInfo>{in[0]};
+  };
+  return def;
 }
 
 }  // namespace ingot::keras
