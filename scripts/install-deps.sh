@@ -11,6 +11,7 @@ packages=(
   libcli11-dev                       # the `ingot` command line
   libxxhash-dev                      # .ingot whole-file checksum (XXH3-64)
   libprotobuf-dev protobuf-compiler  # Caffe .prototxt / .caffemodel (importer only)
+  libxnnpack-dev libpthreadpool-dev # the runtime's optimized kernels and their thread pool
   libstb-dev                         # decoding test photos (jpeg/png) for end-to-end checks
   libgtest-dev libgmock-dev          # unit tests
   libbenchmark-dev                   # `ingot bench` style micro-benchmarks

@@ -25,6 +25,7 @@ using namespace keras;
 
 struct CheckOptions {
   ImportFlags import;
+  RuntimeFlags runtime;
   bool json = false;
   std::string skeleton_path;
   double atol = 1e-4;
@@ -46,7 +47,7 @@ Status check_ingot(const CheckOptions& o) {
   INGOT_ASSIGN_OR_RETURN_CTX(auto folds, runtime::check_folded_nodes(graph, default_registry()), what);
   runtime::SelfTestResult result;
   if (runtime::has_test_vectors(graph) || folds.empty()) {
-    INGOT_ASSIGN_OR_RETURN_CTX(result, runtime::run_test_vectors(graph, default_registry(), o.atol, o.rtol), what);
+    INGOT_ASSIGN_OR_RETURN_CTX(result, runtime::run_test_vectors(graph, default_registry(), o.atol, o.rtol, plan_options(o.runtime)), what);
   }
   std::string bad_fold;
   for (const auto& f : folds) {
@@ -231,6 +232,7 @@ void add_check_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--params-skeleton", o->skeleton_path, "write a parameter file to fill in for the layers that need one");
   cmd->add_option("--atol", o->atol, "for .ingot files: absolute tolerance of the stored test vectors (default 1e-4)");
   cmd->add_option("--rtol", o->rtol, "for .ingot files: relative tolerance (default 1e-4)");
+  add_runtime_flags(*cmd, o->runtime);
   cmd->final_callback([&exit_code, o] { exit_code = report(check_keras(*o)); });
 }
 

@@ -8,6 +8,7 @@
 #include "frontends/caffe/importer.h"
 #include "frontends/keras/importer.h"
 #include "ingot/status.h"
+#include "runtime/session.h"
 
 namespace ingot::cli {
 
@@ -16,6 +17,7 @@ void add_convert_command(CLI::App& app, int& exit_code);
 void add_inspect_command(CLI::App& app, int& exit_code);
 void add_ops_command(CLI::App& app, int& exit_code);
 void add_run_command(CLI::App& app, int& exit_code);
+void add_bench_command(CLI::App& app, int& exit_code);
 
 // Loads --plugin libraries: each registers its ops into default_registry().
 Status load_plugins(const std::vector<std::string>& paths);
@@ -44,6 +46,14 @@ Result<LoadedImportOptions> load_import_options(const ImportFlags& flags);
 Result<ir::Graph> import_model(const ImportFlags& flags, const LoadedImportOptions& loaded, keras::ImportReport* report);
 // True for the --weights values that mean weight storage rather than a Caffe weights file.
 bool is_storage_name(const std::string& weights);
+
+// The options run, check and bench share: which kernels and how many threads.
+struct RuntimeFlags {
+  bool reference = false;
+  int threads = 0;  // 0: the machine's cores
+};
+void add_runtime_flags(CLI::App& cmd, RuntimeFlags& flags);
+runtime::PlanOptions plan_options(const RuntimeFlags& flags);
 
 // Prints `status` to stderr in the house grammar and returns the exit code for its kind:
 // 0 ok, 1 usage, 2 bad input, 3 verification failed, 4 unsupported, 5 i/o error, 6 internal.

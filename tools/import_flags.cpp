@@ -5,6 +5,20 @@
 #include "tools/commands.h"
 
 namespace ingot::cli {
+
+void add_runtime_flags(CLI::App& cmd, RuntimeFlags& flags) {
+  cmd.add_flag("--reference", flags.reference,
+               "run the stored graph on the reference kernels alone, without plan-time optimization (to bisect a "
+               "suspected kernel bug)");
+  cmd.add_option("--threads", flags.threads, "worker threads (default: the machine's cores)")->check(CLI::Range(1, 1024));
+}
+
+runtime::PlanOptions plan_options(const RuntimeFlags& flags) {
+  runtime::PlanOptions plan;
+  plan.reference = flags.reference;
+  plan.threads = flags.threads;
+  return plan;
+}
 namespace {
 
 Result<Shape> parse_shape_flag(const std::string& text) {

@@ -15,6 +15,7 @@ struct RunOptions {
   std::string output_dir;
   std::string dump_dir;
   std::vector<std::string> plugins;
+  RuntimeFlags runtime;
 };
 
 // Value names may hold characters that cannot appear in file names ("/" in Keras scopes).
@@ -35,7 +36,7 @@ Status make_dir(const std::string& dir) {
 
 Status run_model(const RunOptions& o) {
   INGOT_TRY(load_plugins(o.plugins));
-  runtime::PlanOptions plan;
+  runtime::PlanOptions plan = plan_options(o.runtime);
   plan.keep_all_values = !o.dump_dir.empty();  // intermediates must not share memory then
   INGOT_ASSIGN_OR_RETURN(auto session, runtime::Session::load(o.model, default_registry(), plan));
   std::vector<Tensor> inputs;
@@ -70,6 +71,7 @@ void add_run_command(CLI::App& app, int& exit_code) {
   cmd->add_option("-o,--output-dir", o->output_dir, "where output_N.npy go")->required();
   cmd->add_option("--dump-all", o->dump_dir, "also write every intermediate value here, named after its node");
   cmd->add_option("--plugin", o->plugins, "a shared library registering user ops (ingot_register_ops); repeatable");
+  add_runtime_flags(*cmd, o->runtime);
   cmd->final_callback([&exit_code, o] { exit_code = report(run_model(*o)); });
 }
 

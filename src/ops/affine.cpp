@@ -1,15 +1,13 @@
 // Affine: y = x * scale + offset with scalar scale and offset, in float32. What Lambda layers
 // that normalise pixels compute (x / 127.5 - 1, x - 127.5); the parameter file maps them to it.
+#include "ops/params.h"
 #include "ops/registry.h"
 #include "ops/unary.h"
 
 namespace ingot {
 namespace {
 
-struct AffineParams {
-  double scale = 1.0;
-  double offset = 0.0;
-};
+using ops::AffineParams;  // declared in ops/params.h
 
 }  // namespace
 

@@ -12,19 +12,13 @@
 #include <cassert>
 
 #include "ops/common.h"
+#include "ops/params.h"
 #include "ops/registry.h"
 
 namespace ingot {
 namespace {
 
-struct AvgPool2DParams {
-  std::vector<std::int64_t> kernel;   // h, w
-  std::vector<std::int64_t> strides;  // h, w
-  std::vector<std::int64_t> pads;     // top, left, bottom, right
-  std::string layout;
-  bool ceil_mode = false;
-  bool count_include_pad = false;
-};
+using ops::AvgPool2DParams;  // declared in ops/params.h
 
 Result<std::vector<TensorInfo>> infer_avgpool2d(const AvgPool2DParams& p,
                                                 std::span<const TensorInfo> in) {

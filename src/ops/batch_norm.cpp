@@ -7,19 +7,13 @@
 #include <vector>
 
 #include "ops/common.h"
+#include "ops/params.h"
 #include "ops/registry.h"
 
 namespace ingot {
 namespace {
 
-struct BatchNormParams {
-  Tensor mean;
-  Tensor variance;
-  std::optional<Tensor> scale;
-  std::optional<Tensor> offset;
-  double epsilon = 0.001;
-  std::int64_t axis = -1;
-};
+using ops::BatchNormParams;  // declared in ops/params.h
 
 // A zero or negative variance + epsilon would turn whole channels into inf or NaN.
 Status check_variance(const BatchNormParams& p) {

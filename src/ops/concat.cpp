@@ -6,14 +6,13 @@
 #include <cstring>
 
 #include "ops/common.h"
+#include "ops/params.h"
 #include "ops/registry.h"
 
 namespace ingot {
 namespace {
 
-struct ConcatParams {
-  std::int64_t axis = -1;
-};
+using ops::ConcatParams;  // declared in ops/params.h
 
 // The axis in [0, rank); the caller checked that it is in range.
 std::size_t normalized_axis(const ConcatParams& p, std::size_t rank) {

@@ -5,15 +5,13 @@
 #include <cassert>
 
 #include "ops/common.h"
+#include "ops/params.h"
 #include "ops/registry.h"
 
 namespace ingot {
 namespace {
 
-struct DenseParams {
-  Tensor weights;
-  std::optional<Tensor> bias;
-};
+using ops::DenseParams;  // declared in ops/params.h
 
 Result<std::vector<TensorInfo>> infer_dense(const DenseParams& p, std::span<const TensorInfo> in) {
   INGOT_TRY(ops::expect_f32(in, 0));

@@ -11,18 +11,13 @@
 #include <limits>
 
 #include "ops/common.h"
+#include "ops/params.h"
 #include "ops/registry.h"
 
 namespace ingot {
 namespace {
 
-struct MaxPool2DParams {
-  std::vector<std::int64_t> kernel;   // h, w
-  std::vector<std::int64_t> strides;  // h, w
-  std::vector<std::int64_t> pads;     // top, left, bottom, right
-  std::string layout;
-  bool ceil_mode = false;
-};
+using ops::MaxPool2DParams;  // declared in ops/params.h
 
 Result<std::vector<TensorInfo>> infer_maxpool2d(const MaxPool2DParams& p,
                                                 std::span<const TensorInfo> in) {

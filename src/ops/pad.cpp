@@ -7,15 +7,13 @@
 #include <cassert>
 
 #include "ops/common.h"
+#include "ops/params.h"
 #include "ops/registry.h"
 
 namespace ingot {
 namespace {
 
-struct PadParams {
-  std::vector<std::int64_t> pads;  // begins, then ends
-  float value = 0.0f;
-};
+using ops::PadParams;  // declared in ops/params.h
 
 Result<std::vector<TensorInfo>> infer_pad(const PadParams& p, std::span<const TensorInfo> in) {
   INGOT_TRY(ops::expect_f32(in, 0));

@@ -6,16 +6,13 @@
 #include <algorithm>
 
 #include "ops/common.h"
+#include "ops/params.h"
 #include "ops/registry.h"
 
 namespace ingot {
 namespace {
 
-struct ReLUParams {
-  std::optional<double> max_value;
-  double negative_slope = 0.0;
-  double threshold = 0.0;
-};
+using ops::ReLUParams;  // declared in ops/params.h
 
 Result<std::vector<TensorInfo>> infer_relu(const ReLUParams&, std::span<const TensorInfo> in) {
   INGOT_TRY(ops::expect_f32(in, 0));

@@ -4,16 +4,13 @@
 #include <vector>
 
 #include "ops/common.h"
+#include "ops/params.h"
 #include "ops/registry.h"
 
 namespace ingot {
 namespace {
 
-struct ScaleParams {
-  Tensor scale;
-  std::optional<Tensor> bias;
-  std::int64_t axis = -1;
-};
+using ops::ScaleParams;  // declared in ops/params.h
 
 Result<std::vector<TensorInfo>> infer_scale(const ScaleParams& p, std::span<const TensorInfo> in) {
   INGOT_TRY(ops::expect_f32(in, 0));

@@ -6,14 +6,13 @@
 #include <limits>
 
 #include "ops/common.h"
+#include "ops/params.h"
 #include "ops/registry.h"
 
 namespace ingot {
 namespace {
 
-struct SoftmaxParams {
-  std::int64_t axis = -1;
-};
+using ops::SoftmaxParams;  // declared in ops/params.h
 
 Result<std::vector<TensorInfo>> infer_softmax(const SoftmaxParams& p,
                                               std::span<const TensorInfo> in) {

@@ -48,4 +48,17 @@ MemoryPlan plan_memory(std::span<const BufferRequest> requests) {
   return plan;
 }
 
+std::size_t liveness_lower_bound(std::span<const BufferRequest> requests) {
+  int first = 0, last = 0;
+  for (const BufferRequest& r : requests) first = std::min(first, r.first_step), last = std::max(last, r.last_step);
+  std::size_t best = 0;
+  for (int step = first; step <= last; ++step) {
+    std::size_t live = 0;
+    for (const BufferRequest& r : requests)
+      if (r.bytes > 0 && r.first_step <= step && step <= r.last_step) live += (r.bytes + 63) / 64 * 64;
+    best = std::max(best, live);
+  }
+  return best;
+}
+
 }  // namespace ingot::runtime

@@ -25,4 +25,8 @@ struct MemoryPlan {
 // overlaps no placed buffer that is alive at the same time. Deterministic.
 MemoryPlan plan_memory(std::span<const BufferRequest> requests);
 
+// The least any placement can use: the largest total size (64-byte aligned) of the buffers
+// alive at one step.
+std::size_t liveness_lower_bound(std::span<const BufferRequest> requests);
+
 }  // namespace ingot::runtime

@@ -108,7 +108,8 @@ Status embed_test_vectors(ir::Graph& graph, const TestVectorSpec& spec, const Op
   return {};
 }
 
-Result<SelfTestResult> run_test_vectors(const ir::Graph& graph, const OpRegistry& registry, double atol, double rtol) {
+Result<SelfTestResult> run_test_vectors(const ir::Graph& graph, const OpRegistry& registry, double atol, double rtol,
+                                        PlanOptions plan) {
   if (!has_test_vectors(graph)) {
     return usage_error("check test vectors: the file has none (convert with --test-input to store them)");
   }
@@ -124,9 +125,8 @@ Result<SelfTestResult> run_test_vectors(const ir::Graph& graph, const OpRegistry
     INGOT_ASSIGN_OR_RETURN(Tensor t, stored(graph, n));
     inputs.push_back(std::move(t));
   }
-  PlanOptions keep;
-  keep.keep_all_values = true;
-  INGOT_ASSIGN_OR_RETURN(Session session, Session::plan(graph, registry, keep));
+  plan.keep_all_values = true;
+  INGOT_ASSIGN_OR_RETURN(Session session, Session::plan(graph, registry, plan));
   INGOT_ASSIGN_OR_RETURN_CTX(auto outputs, session.run(inputs), "run the stored test inputs");
 
   SelfTestResult result;

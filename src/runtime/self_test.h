@@ -15,6 +15,7 @@
 
 #include "ingot/op.h"
 #include "ir/graph.h"
+#include "runtime/session.h"
 
 namespace ingot::runtime {
 
@@ -52,6 +53,8 @@ struct SelfTestResult {
 bool has_test_vectors(const ir::Graph& graph);
 
 // Re-runs the stored test vectors and compares every stored value.
-Result<SelfTestResult> run_test_vectors(const ir::Graph& graph, const OpRegistry& registry, double atol, double rtol);
+// `plan` chooses kernels and threads; every value is kept whatever it says.
+Result<SelfTestResult> run_test_vectors(const ir::Graph& graph, const OpRegistry& registry, double atol, double rtol,
+                                        PlanOptions plan = {});
 
 }  // namespace ingot::runtime

@@ -1,10 +1,12 @@
 #include "runtime/session.h"
 
+#include <chrono>
 #include <cstring>
 #include <unordered_map>
 
 #include "format/format.h"
 #include "runtime/fold.h"
+#include "plan/plan_graph.h"
 #include "runtime/memory_plan.h"
 
 namespace ingot::runtime {
@@ -37,6 +39,13 @@ Result<Session> Session::load(const std::string& path, const OpRegistry& registr
 Result<Session> Session::plan(ir::Graph graph, const OpRegistry& registry, const PlanOptions& options) {
   INGOT_TRY(ir::verify(graph, registry));
   Session session;
+  if (!options.reference) {
+    plan::PlanGraph optimized{std::move(graph), {}, {}};
+    INGOT_TRY(plan::optimize(optimized, registry, {.keep_all_values = options.keep_all_values}));
+    graph = std::move(optimized.graph);
+    session.pass_log_ = std::move(optimized.log);
+    session.clamps_ = std::move(optimized.clamps);
+  }
   session.graph_ = std::move(graph);
   INGOT_TRY(session.build_plan(registry, options));
   return session;
@@ -92,7 +101,10 @@ Status Session::build_plan(const OpRegistry& registry, const PlanOptions& option
   }
 
   const MemoryPlan memory = plan_memory(requests);
-  INGOT_ASSIGN_OR_RETURN_CTX(arena_, Tensor::allocate(DType::u8, Shape{static_cast<std::int64_t>(memory.arena_bytes)}),
+  activation_lower_bound_ = liveness_lower_bound(requests);
+  // The slack: optimized kernels may read (never write) a vector's width past a value's end.
+  const std::size_t arena_bytes = memory.arena_bytes + kernels::kReadSlack;
+  INGOT_ASSIGN_OR_RETURN_CTX(arena_, Tensor::allocate(DType::u8, Shape{static_cast<std::int64_t>(arena_bytes)}),
                              "allocate the activation arena");
   for (std::size_t i = 0; i < graph_.values.size(); ++i) {
     const TensorInfo& info = graph_.values[i].info;
@@ -105,6 +117,7 @@ Status Session::build_plan(const OpRegistry& registry, const PlanOptions& option
     for (const auto& in : step.node->inputs) step.inputs.push_back(tensor_of(in));
     for (const auto& out : step.node->outputs) step.outputs.push_back(tensor_of(out));
   }
+  if (!options.reference) INGOT_TRY(prepare_kernels(options));
   for (const auto& name : graph_.inputs) {
     inputs_.push_back(tensor_of(name));
     input_infos_.push_back(graph_.find_value(name)->info);
@@ -116,7 +129,75 @@ Status Session::build_plan(const OpRegistry& registry, const PlanOptions& option
   return {};
 }
 
+Status Session::prepare_kernels(const PlanOptions& options) {
+  pool_ = std::make_unique<kernels::ThreadPool>(options.threads > 0 ? options.threads : kernels::default_threads());
+  for (Step& step : steps_) {
+    auto clamp = clamps_.find(step.node->name);
+    if (clamp != clamps_.end()) step.clamp = clamp->second;
+    if (step.folded != nullptr) continue;
+    INGOT_ASSIGN_OR_RETURN_CTX(step.kernel,
+                               kernels::prepare({.op = step.node->op,
+                                                 .params = step.bound.params.get(),
+                                                 .inputs = step.inputs,
+                                                 .outputs = step.outputs,
+                                                 .clamp = step.clamp,
+                                                 .pool = pool_.get()}),
+                               "plan node " + quote(step.node->name) + " (" + step.node->op + ")");
+    if (step.kernel) step.clamp = {};  // the kernel applies it
+  }
+  return {};
+}
+
+namespace {
+
+// A fused clamp whose producer ended up on its reference kernel (XNNPACK declined the
+// parameters after the pass accepted them): applied after the kernel, same result.
+void apply_clamp(const kernels::Clamp& clamp, Tensor& t) {
+  for (float& v : t.mutable_data<float>()) v = v < clamp.min ? clamp.min : (v > clamp.max ? clamp.max : v);
+}
+
+}  // namespace
+
+void Session::run_step(const Step& step) {
+  if (step.folded != nullptr) {
+    std::memcpy(step.outputs[0]->mutable_bytes(), step.folded->bytes(), step.folded->byte_size());
+    return;
+  }
+  if (step.kernel) {
+    step.kernel->run();
+    return;
+  }
+  if (step.bound.op->schema.variable_output) {
+    // The previous run may have trimmed these outputs: give the kernel its full capacity back.
+    for (std::size_t j = 0; j < step.outputs.size(); ++j) {
+      const TensorInfo& info = graph_.find_value(step.node->outputs[j])->info;
+      *step.outputs[j] = Tensor::wrap(info.dtype, info.shape, step.outputs[j]->mutable_bytes(), nullptr);
+    }
+  }
+  step.bound.op->kernel(step.bound.params.get(), KernelArgs{step.inputs, step.outputs});
+  if (step.clamp.active()) apply_clamp(step.clamp, *step.outputs[0]);
+}
+
+std::vector<StepProfile> Session::profile_template() const {
+  std::vector<StepProfile> out;
+  for (const Step& step : steps_) {
+    out.push_back({step.node->name, step.node->op,
+                   step.folded ? "folded constant" : step.kernel ? step.kernel->name() : "reference", 0.0});
+    if (step.clamp.active() || (step.kernel && clamps_.count(step.node->name) != 0)) {
+      out.back().kernel += " + " + kernels::describe(clamps_.at(step.node->name));
+    }
+  }
+  return out;
+}
+
 Result<std::vector<Tensor>> Session::run(std::span<const Tensor> inputs) {
+  INGOT_TRY(run_in_place(inputs));
+  std::vector<Tensor> out;
+  for (const Tensor* t : outputs_) out.push_back(t->clone());
+  return out;
+}
+
+Status Session::run_in_place(std::span<const Tensor> inputs, std::vector<StepProfile>* profile) {
   if (inputs.size() != inputs_.size()) {
     return usage_error("run model: it needs " + std::to_string(inputs_.size()) + " inputs, got " +
                        std::to_string(inputs.size()));
@@ -130,23 +211,17 @@ Result<std::vector<Tensor>> Session::run(std::span<const Tensor> inputs) {
     }
     std::memcpy(inputs_[i]->mutable_bytes(), inputs[i].bytes(), inputs[i].byte_size());
   }
-  for (const Step& step : steps_) {
-    if (step.folded != nullptr) {
-      std::memcpy(step.outputs[0]->mutable_bytes(), step.folded->bytes(), step.folded->byte_size());
-    } else {
-      if (step.bound.op->schema.variable_output) {
-        // The previous run may have trimmed these outputs: give the kernel its full capacity back.
-        for (std::size_t j = 0; j < step.outputs.size(); ++j) {
-          const TensorInfo& info = graph_.find_value(step.node->outputs[j])->info;
-          *step.outputs[j] = Tensor::wrap(info.dtype, info.shape, step.outputs[j]->mutable_bytes(), nullptr);
-        }
-      }
-      step.bound.op->kernel(step.bound.params.get(), KernelArgs{step.inputs, step.outputs});
-    }
+  if (profile == nullptr) {
+    for (const Step& step : steps_) run_step(step);
+    return {};
   }
-  std::vector<Tensor> out;
-  for (const Tensor* t : outputs_) out.push_back(t->clone());
-  return out;
+  using Clock = std::chrono::steady_clock;
+  for (std::size_t k = 0; k < steps_.size(); ++k) {
+    const auto start = Clock::now();
+    run_step(steps_[k]);
+    (*profile)[k].total_ms += std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  }
+  return {};
 }
 
 const Tensor* Session::value(const std::string& name) const {

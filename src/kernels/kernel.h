@@ -1,0 +1,82 @@
+// Optimized kernels: what the runtime runs instead of the reference kernels of src/ops.
+//
+// A kernel is prepared once, in the plan phase, for one node with its final tensors (their
+// shapes and arena addresses fixed): it packs the weights into the layout it wants and sets up
+// everything it needs. The run phase only calls run(): no allocation, no validation.
+//
+// Every optimized kernel computes what its op's reference kernel computes, within the
+// tolerances tests/kernels states; the reference kernels stay the oracle (`ingot run
+// --reference` runs on them alone).
+#pragma once
+
+#include <limits>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "ingot/op.h"
+
+struct pthreadpool;
+
+namespace ingot::kernels {
+
+// A clamp applied to a kernel's outputs: how a ReLU / ReLU6 / clipped ReLU that follows a
+// convolution, dense, pooling or add is fused into it (see src/plan/fuse_activation.cpp).
+struct Clamp {
+  float min = -std::numeric_limits<float>::infinity();
+  float max = std::numeric_limits<float>::infinity();
+  bool active() const { return min != -std::numeric_limits<float>::infinity() || max != std::numeric_limits<float>::infinity(); }
+  friend bool operator==(const Clamp&, const Clamp&) = default;
+};
+std::string describe(const Clamp& clamp);  // "clamp [0, 6]"
+
+// One pool of worker threads per session, created at plan time; threads == 1 runs inline.
+class ThreadPool {
+ public:
+  explicit ThreadPool(int threads);
+  ~ThreadPool();
+  ThreadPool(const ThreadPool&) = delete;
+  ThreadPool& operator=(const ThreadPool&) = delete;
+  int threads() const { return threads_; }
+  pthreadpool* get() const { return pool_; }
+
+ private:
+  int threads_ = 1;
+  pthreadpool* pool_ = nullptr;
+};
+
+// The machine's cores, as the default of --threads.
+int default_threads();
+
+class Kernel {
+ public:
+  virtual ~Kernel() = default;
+  virtual void run() = 0;
+  // What runs, for `ingot inspect --plan` and the profile: "xnnpack conv2d igemm", ...
+  virtual std::string name() const = 0;
+};
+
+struct KernelRequest {
+  std::string_view op;
+  const void* params = nullptr;  // the op's bound parameters (ops/params.h)
+  std::span<const Tensor* const> inputs;
+  std::span<Tensor* const> outputs;
+  Clamp clamp;                   // fused activation; only where accepts_clamp() said yes
+  const ThreadPool* pool = nullptr;
+};
+
+// The optimized kernel for a node, or nullptr when none handles it (its op, layout or
+// parameters): the runtime then runs the reference kernel. Errors are real failures (out of
+// memory while packing weights).
+Result<std::unique_ptr<Kernel>> prepare(const KernelRequest& request);
+
+// Whether prepare() takes a fused clamp for a node of `op` with these parameters and input
+// infos: the activation-fusion pass asks before it fuses.
+bool accepts_clamp(std::string_view op, const void* params, std::span<const TensorInfo> inputs);
+
+// Extra bytes the optimized kernels may read (never write) past the end of an activation:
+// vector loads of the last elements. The runtime leaves this much slack after its arena.
+inline constexpr std::size_t kReadSlack = 64;
+
+}  // namespace ingot::kernels

@@ -1,0 +1,87 @@
+// Parameter structs of the ops whose bound parameters other parts of ingot read: the
+// optimized kernels (src/kernels) and the plan-time passes (src/plan). Each struct is filled by
+// its op's ParamList in src/ops/<op>.cpp, which remains the one declaration of names, types,
+// defaults and ranges; a BoundNode of op "Conv2D" holds a Conv2DParams, and so on.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ingot/tensor.h"
+
+namespace ingot::ops {
+
+struct Conv2DParams {
+  Tensor weights;              // OIHW
+  std::optional<Tensor> bias;  // [O]
+  std::vector<std::int64_t> strides;
+  std::vector<std::int64_t> dilations;
+  std::vector<std::int64_t> pads;  // top, left, bottom, right
+  std::int64_t groups = 1;
+  std::string layout;
+};
+
+struct DenseParams {
+  Tensor weights;  // [out_features, in_features]
+  std::optional<Tensor> bias;
+};
+
+struct MaxPool2DParams {
+  std::vector<std::int64_t> kernel;   // h, w
+  std::vector<std::int64_t> strides;  // h, w
+  std::vector<std::int64_t> pads;     // top, left, bottom, right
+  std::string layout;
+  bool ceil_mode = false;
+};
+
+struct AvgPool2DParams {
+  std::vector<std::int64_t> kernel;   // h, w
+  std::vector<std::int64_t> strides;  // h, w
+  std::vector<std::int64_t> pads;     // top, left, bottom, right
+  std::string layout;
+  bool ceil_mode = false;
+  bool count_include_pad = false;
+};
+
+struct ReLUParams {
+  std::optional<double> max_value;
+  double negative_slope = 0.0;
+  double threshold = 0.0;
+};
+
+struct BatchNormParams {
+  Tensor mean;
+  Tensor variance;
+  std::optional<Tensor> scale;
+  std::optional<Tensor> offset;
+  double epsilon = 0.001;
+  std::int64_t axis = -1;
+};
+
+struct ScaleParams {
+  Tensor scale;
+  std::optional<Tensor> bias;
+  std::int64_t axis = -1;
+};
+
+struct AffineParams {
+  double scale = 1.0;
+  double offset = 0.0;
+};
+
+struct PadParams {
+  std::vector<std::int64_t> pads;  // begins, then ends
+  float value = 0.0f;
+};
+
+struct SoftmaxParams {
+  std::int64_t axis = -1;
+};
+
+struct ConcatParams {
+  std::int64_t axis = -1;
+};
+
+}  // namespace ingot::ops

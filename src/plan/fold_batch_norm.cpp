@@ -1,0 +1,120 @@
+// fold_batch_norm: a BatchNorm, Scale or Affine on the channel axis of a Conv2D's or Dense's
+// output becomes part of that layer's weights and bias:
+//   y = (W x + b) * m + a   ==   (m W) x + (m b + a)     per output channel
+// with m = gamma / sqrt(var + eps), a = beta - mean * m for BatchNorm (as its reference
+// kernel computes them), m = scale, a = bias for Scale, and scalars for Affine. The result
+// differs from the unfused graph only by float rounding (tests/plan states the tolerance).
+#include <cmath>
+
+#include "ops/params.h"
+#include "plan/plan_graph.h"
+
+namespace ingot::plan {
+namespace {
+
+struct ChannelAffine {
+  std::vector<float> mul, add;
+};
+
+std::size_t resolve(std::int64_t axis, std::size_t rank) {
+  return static_cast<std::size_t>(axis < 0 ? axis + static_cast<std::int64_t>(rank) : axis);
+}
+
+// The per-channel form of node `n`, if it acts on axis `channel_axis` of a rank-`rank` input.
+std::optional<ChannelAffine> channel_affine(const ir::Node& n, const ir::BoundNode& b, std::size_t rank,
+                                            std::size_t channel_axis, std::size_t channels) {
+  ChannelAffine f;
+  if (n.op == "BatchNorm") {
+    const auto& p = *static_cast<const ops::BatchNormParams*>(b.params.get());
+    if (resolve(p.axis, rank) != channel_axis) return std::nullopt;
+    const auto mean = p.mean.data<float>(), var = p.variance.data<float>();
+    const auto eps = static_cast<float>(p.epsilon);
+    for (std::size_t c = 0; c < channels; ++c) {
+      const float gamma = p.scale ? p.scale->data<float>()[c] : 1.0f;
+      const float beta = p.offset ? p.offset->data<float>()[c] : 0.0f;
+      const float m = gamma / std::sqrt(var[c] + eps);
+      f.mul.push_back(m);
+      f.add.push_back(beta - mean[c] * m);
+    }
+  } else if (n.op == "Scale") {
+    const auto& p = *static_cast<const ops::ScaleParams*>(b.params.get());
+    if (resolve(p.axis, rank) != channel_axis) return std::nullopt;
+    for (std::size_t c = 0; c < channels; ++c) {
+      f.mul.push_back(p.scale.data<float>()[c]);
+      f.add.push_back(p.bias ? p.bias->data<float>()[c] : 0.0f);
+    }
+  } else if (n.op == "Affine") {
+    const auto& p = *static_cast<const ops::AffineParams*>(b.params.get());
+    f.mul.assign(channels, static_cast<float>(p.scale));
+    f.add.assign(channels, static_cast<float>(p.offset));
+  } else {
+    return std::nullopt;
+  }
+  return f;
+}
+
+// Rewrites producer `conv` (Conv2D or Dense) to include `f`; weights rows are output channels.
+Status apply(ir::Graph& graph, ir::Node& layer, const Tensor& weights, const std::optional<Tensor>& bias,
+             const ChannelAffine& f) {
+  INGOT_ASSIGN_OR_RETURN(Tensor w, Tensor::allocate(DType::f32, weights.shape()));
+  const auto src = weights.data<float>();
+  auto dst = w.mutable_data<float>();
+  const std::size_t channels = f.mul.size(), per = src.size() / channels;
+  for (std::size_t o = 0; o < channels; ++o)
+    for (std::size_t i = 0; i < per; ++i) dst[o * per + i] = src[o * per + i] * f.mul[o];
+  INGOT_ASSIGN_OR_RETURN(Tensor b, Tensor::allocate(DType::f32, Shape{static_cast<std::int64_t>(channels)}));
+  auto bd = b.mutable_data<float>();
+  for (std::size_t o = 0; o < channels; ++o) bd[o] = (bias ? bias->data<float>()[o] : 0.0f) * f.mul[o] + f.add[o];
+  const std::string w_name = fresh_constant_name(graph, layer.name + "/weights");
+  INGOT_TRY(graph.add_constant(w_name, w));
+  const std::string b_name = fresh_constant_name(graph, layer.name + "/bias");
+  INGOT_TRY(graph.add_constant(b_name, b));
+  layer.attrs["weights"] = TensorRef{w_name};
+  layer.attrs["bias"] = TensorRef{b_name};
+  return {};
+}
+
+}  // namespace
+
+Status fold_batch_norm(PlanGraph& plan, const OpRegistry& registry) {
+  ir::Graph& g = plan.graph;
+  for (std::size_t i = 0; i < g.nodes.size();) {
+    const ir::Node& norm = g.nodes[i];
+    const bool candidate = (norm.op == "BatchNorm" || norm.op == "Scale" || norm.op == "Affine") &&
+                           norm.inputs.size() == 1 && fusible(g, norm.inputs[0]);
+    const auto producer = candidate ? g.producer_of(norm.inputs[0]) : std::nullopt;
+    if (!producer || (g.nodes[*producer].op != "Conv2D" && g.nodes[*producer].op != "Dense")) {
+      ++i;
+      continue;
+    }
+    ir::Node& layer = g.nodes[*producer];
+    const ir::Value* out = g.find_value(norm.inputs[0]);
+    INGOT_ASSIGN_OR_RETURN(const ir::BoundNode layer_bound, bind(g, layer, registry));
+    INGOT_ASSIGN_OR_RETURN(const ir::BoundNode norm_bound, bind(g, norm, registry));
+    const std::size_t rank = out->info.shape.rank();
+    const Tensor* weights = nullptr;
+    const std::optional<Tensor>* bias = nullptr;
+    std::size_t channel_axis = rank - 1;
+    if (layer.op == "Conv2D") {
+      const auto& p = *static_cast<const ops::Conv2DParams*>(layer_bound.params.get());
+      weights = &p.weights, bias = &p.bias;
+      channel_axis = p.layout == "NCHW" ? 1 : 3;
+    } else {
+      const auto& p = *static_cast<const ops::DenseParams*>(layer_bound.params.get());
+      weights = &p.weights, bias = &p.bias;
+    }
+    const auto channels = static_cast<std::size_t>(weights->shape()[0]);
+    const auto f = channel_affine(norm, norm_bound, rank, channel_axis, channels);
+    if (!f) {
+      ++i;
+      continue;
+    }
+    INGOT_TRY_CTX(apply(g, layer, *weights, *bias, *f), "fold " + quote(norm.name) + " into " + quote(layer.name));
+    plan.log.push_back("fold_batch_norm: " + norm.op + " " + quote(norm.name) + " into " + layer.op + " " +
+                       quote(layer.name));
+    absorb(g, *producer, i);  // erases node i; the next candidate now sits at i
+  }
+  return {};
+}
+
+}  // namespace ingot::plan

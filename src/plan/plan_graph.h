@@ -1,0 +1,69 @@
+// Plan-time graph optimisation: passes over a session's private copy of the IR, run before
+// the kernels are chosen. The stored model is never changed. Each pass is one file with its own
+// tests (tests/plan) and records what it did, so `ingot inspect --plan` can list it.
+//
+// A pass may only remove values no caller can ask for: a value that is a graph output, or
+// that has a consumer other than the node being fused, is never removed. When a producer takes
+// over a removed node, it takes over that node's output name, so every value a consumer or
+// caller sees keeps its name.
+#pragma once
+
+#include <map>
+#include <string>
+#include <vector>
+
+#include "ingot/op.h"
+#include "ir/graph.h"
+#include "ir/passes.h"
+#include "kernels/kernel.h"
+
+namespace ingot::plan {
+
+struct PlanGraph {
+  ir::Graph graph;
+  // Activations fused into their producer: node name -> clamp its kernel applies.
+  std::map<std::string, kernels::Clamp> clamps;
+  // One line per rewrite: "fold_batch_norm: 'bn1' into 'conv1'".
+  std::vector<std::string> log;
+};
+
+struct PassOptions {
+  // Passes that remove values (every pass but none) are skipped when all values must stay
+  // readable (--dump-all).
+  bool keep_all_values = false;
+};
+
+// The passes in the order they run; names are what `ingot inspect --plan` prints.
+struct Pass {
+  const char* name;
+  const char* doc;
+  Status (*run)(PlanGraph& plan, const OpRegistry& registry);
+};
+const std::vector<Pass>& passes();
+
+// Runs every pass (none when options.keep_all_values) and re-verifies the graph after each.
+Status optimize(PlanGraph& plan, const OpRegistry& registry, const PassOptions& options);
+
+// The passes, one file each.
+Status drop_identity(PlanGraph& plan, const OpRegistry& registry);
+Status fold_batch_norm(PlanGraph& plan, const OpRegistry& registry);
+Status fold_pad(PlanGraph& plan, const OpRegistry& registry);
+Status fuse_activation(PlanGraph& plan, const OpRegistry& registry);
+
+// -- helpers the passes share (graph_edit.cpp)
+
+// Nodes reading `value` (indices into graph.nodes).
+std::vector<std::size_t> consumers(const ir::Graph& graph, const std::string& value);
+bool is_graph_output(const ir::Graph& graph, const std::string& value);
+// `value` is read by exactly one node and is not a graph output: it may be fused away.
+bool fusible(const ir::Graph& graph, const std::string& value);
+// Removes node `index` whose single output `value` is replaced by its (single) producer's:
+// the producer `producer` now writes the removed node's output name, and the producer's old
+// output value is dropped from the graph.
+void absorb(ir::Graph& graph, std::size_t producer, std::size_t index);
+// Binds a node's parameters (its op's parameter struct, ops/params.h).
+Result<ir::BoundNode> bind(const ir::Graph& graph, const ir::Node& node, const OpRegistry& registry);
+// A fresh constant name derived from `base` ("<base>/folded", "<base>/folded.1", ...).
+std::string fresh_constant_name(const ir::Graph& graph, const std::string& base);
+
+}  // namespace ingot::plan
