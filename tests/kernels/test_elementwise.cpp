@@ -1,0 +1,116 @@
+// Binary elementwise ops with broadcasting, the ReLU clamp, Sigmoid, Softmax and global
+// average pooling (ReduceMean over H, W) against their reference kernels.
+#include "kernel_test_util.h"
+
+namespace ingot::testing_kernels {
+namespace {
+
+OneOp binary(const std::string& op, const Shape& a, const Shape& b, std::mt19937& rng) {
+  OneOp c;
+  c.op = op;
+  c.inputs = {random_tensor(a, rng), random_tensor(b, rng)};
+  return c;
+}
+
+// One rounding per element, the same IEEE operation: results must be identical.
+TEST(BinaryKernels, BroadcastingExact) {
+  std::mt19937 rng(31);
+  const std::vector<std::pair<Shape, Shape>> shapes = {
+      {{2, 5, 7, 3}, {2, 5, 7, 3}}, {{2, 5, 7, 3}, {3}}, {{1, 4, 1, 6}, {2, 1, 5, 1}}, {{9}, {1}}, {{3, 1}, {1, 3}},
+      {{2, 3, 4, 5, 6}, {3, 1, 5, 1}}};
+  for (const std::string op : {"Add", "Sub", "Mul", "Maximum", "Minimum"}) {
+    for (const auto& [a, b] : shapes) {
+      SCOPED_TRACE(op + " " + a.to_string() + " " + b.to_string());
+      auto r = compare_paths(binary(op, a, b, rng), 2);
+      ASSERT_TRUE(r.ok()) << r.status().message();
+      EXPECT_NE(r->kernel.find("xnnpack"), std::string::npos) << r->kernel;
+      EXPECT_TRUE(bit_equal(r->optimized, r->reference));
+    }
+  }
+}
+
+TEST(BinaryKernels, ThreeInputsStayOnReference) {
+  std::mt19937 rng(32);
+  OneOp c = binary("Add", {2, 3}, {2, 3}, rng);
+  c.inputs.push_back(random_tensor(Shape{2, 3}, rng));
+  auto r = compare_paths(c);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->kernel, "reference");
+}
+
+TEST(ReLUKernel, ClampFormsExactLeakyOnReference) {
+  std::mt19937 rng(33);
+  const std::vector<std::pair<AttrMap, bool>> forms = {{{}, true},
+                                                       {{{"max_value", 6.0}}, true},
+                                                       {{{"max_value", 0.5}}, true},
+                                                       {{{"negative_slope", 0.1}}, false},
+                                                       {{{"threshold", 0.2}}, false}};
+  for (const auto& [attrs, clamp] : forms) {
+    OneOp c;
+    c.op = "ReLU";
+    c.attrs = attrs;
+    c.inputs = {random_tensor(Shape{2, 7, 5, 3}, rng, -8, 8)};
+    auto r = compare_paths(c);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->kernel, clamp ? "xnnpack relu clamp" : "reference");
+    EXPECT_TRUE(bit_equal(r->optimized, r->reference));
+  }
+}
+
+// XNNPACK evaluates exp with its own polynomial: a few ulp from libm's. Allowed: 4e-7 absolute
+// (sigmoid is in (0, 1); 4e-7 is about 7 ulp at 0.5).
+TEST(SigmoidKernel, WithinFewUlp) {
+  std::mt19937 rng(34);
+  OneOp c;
+  c.op = "Sigmoid";
+  c.inputs = {random_tensor(Shape{3, 333}, rng, -20, 20)};
+  auto r = compare_paths(c, 2);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->kernel, "xnnpack sigmoid");
+  const auto got = r->optimized.data<float>(), want = r->reference.data<float>();
+  for (std::size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], 4e-7) << "element " << i;
+}
+
+// Softmax: exp's few ulp plus the sum of n terms: relative 1e-5 per element for n <= 1000.
+TEST(SoftmaxKernel, LastAxisRelative) {
+  std::mt19937 rng(35);
+  for (const Shape& s : {Shape{1, 1000}, Shape{2, 17, 21}, Shape{5, 1}}) {
+    OneOp c;
+    c.op = "Softmax";
+    c.inputs = {random_tensor(s, rng, -10, 10)};
+    auto r = compare_paths(c);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->kernel, "xnnpack softmax");
+    const auto got = r->optimized.data<float>(), want = r->reference.data<float>();
+    for (std::size_t i = 0; i < got.size(); ++i) ASSERT_NEAR(got[i], want[i], 1e-5 * want[i] + 1e-30) << s.to_string();
+  }
+}
+
+TEST(SoftmaxKernel, OtherAxisOnReference) {
+  std::mt19937 rng(36);
+  OneOp c;
+  c.op = "Softmax";
+  c.attrs = {{"axis", std::int64_t{1}}};
+  c.inputs = {random_tensor(Shape{2, 5, 3}, rng)};
+  auto r = compare_paths(c);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->kernel, "reference");
+  EXPECT_TRUE(bit_equal(r->optimized, r->reference));
+}
+
+TEST(ReduceMeanKernel, GlobalAveragePooling) {
+  std::mt19937 rng(37);
+  for (bool keep : {false, true}) {
+    OneOp c;
+    c.op = "ReduceMean";
+    c.attrs = {{"axes", std::vector<std::int64_t>{1, 2}}, {"keepdims", keep}};
+    c.inputs = {random_tensor(Shape{2, 7, 9, 13}, rng)};
+    auto r = compare_paths(c, 2);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->kernel, "xnnpack global average pooling");
+    EXPECT_TRUE(within_summation_bound(*r, 64));
+  }
+}
+
+}  // namespace
+}  // namespace ingot::testing_kernels

@@ -1,0 +1,236 @@
+// The plan passes: each applied where it must be, not where it must not, and the optimized
+// plan's outputs equal to the unoptimized reference within 1e-4 of the output's largest
+// magnitude (the runtime's stated target; folding a norm into weights reorders K + 2 roundings,
+// orders of magnitude below it for these sizes).
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <random>
+
+#include "ir/passes.h"
+#include "runtime/session.h"
+
+namespace ingot {
+namespace {
+
+Tensor random_tensor(const Shape& shape, std::mt19937& rng, float lo = -1, float hi = 1) {
+  Tensor t = Tensor::allocate(DType::f32, shape).value();
+  std::uniform_real_distribution<float> d(lo, hi);
+  for (float& v : t.mutable_data<float>()) v = d(rng);
+  return t;
+}
+
+struct Builder {
+  ir::Graph g;
+  std::mt19937 rng{5};
+
+  void input(const Shape& s) { g.add_input("x", s); }
+  std::string conv(const std::string& name, const std::string& in, std::int64_t cin, std::int64_t cout,
+                   const std::string& layout = "NHWC", std::int64_t k = 3) {
+    EXPECT_TRUE(g.add_constant(name + "/w", random_tensor(Shape{cout, cin, k, k}, rng)).ok());
+    g.add_node(name, "Conv2D", {in}, {{"weights", TensorRef{name + "/w"}}, {"pads", std::vector<std::int64_t>{1, 1, 1, 1}},
+                                       {"layout", layout}});
+    return name;
+  }
+  std::string batch_norm(const std::string& name, const std::string& in, std::int64_t c, std::int64_t axis = -1) {
+    for (const char* p : {"mean", "variance", "scale", "offset"}) {
+      const bool var = std::string(p) == "variance";
+      EXPECT_TRUE(g.add_constant(name + "/" + p, random_tensor(Shape{c}, rng, var ? 0.5f : -1.0f, var ? 2.0f : 1.0f)).ok());
+    }
+    g.add_node(name, "BatchNorm", {in}, {{"mean", TensorRef{name + "/mean"}}, {"variance", TensorRef{name + "/variance"}},
+                                         {"scale", TensorRef{name + "/scale"}}, {"offset", TensorRef{name + "/offset"}},
+                                         {"axis", axis}});
+    return name;
+  }
+  std::string relu(const std::string& name, const std::string& in, AttrMap attrs = {{"max_value", 6.0}}) {
+    g.add_node(name, "ReLU", {in}, std::move(attrs));
+    return name;
+  }
+  void output(const std::string& v) { g.add_output(v); }
+};
+
+struct Planned {
+  std::vector<std::string> log;
+  std::vector<runtime::StepProfile> steps;
+  std::vector<Tensor> optimized, reference;
+};
+
+Planned plan_and_compare(ir::Graph g, const std::vector<Tensor>& inputs, bool keep_all = false) {
+  Planned p;
+  EXPECT_TRUE(ir::infer_shapes(g, default_registry()).ok());
+  runtime::PlanOptions ref;
+  ref.reference = true;
+  auto ref_session = runtime::Session::plan(g, default_registry(), ref);
+  EXPECT_TRUE(ref_session.ok()) << ref_session.status().message();
+  p.reference = ref_session->run(inputs).value();
+  runtime::PlanOptions opt;
+  opt.keep_all_values = keep_all;
+  auto session = runtime::Session::plan(g, default_registry(), opt);
+  EXPECT_TRUE(session.ok()) << session.status().message();
+  p.optimized = session->run(inputs).value();
+  p.log = session->pass_log();
+  p.steps = session->profile_template();
+  for (std::size_t i = 0; i < p.optimized.size(); ++i) {
+    const auto got = p.optimized[i].data<float>(), want = p.reference[i].data<float>();
+    EXPECT_EQ(got.size(), want.size());
+    float scale = 0;
+    for (float v : want) scale = std::max(scale, std::fabs(v));
+    for (std::size_t k = 0; k < got.size(); ++k) EXPECT_NEAR(got[k], want[k], 1e-4 * scale) << "output " << i << " element " << k;
+  }
+  return p;
+}
+
+bool logged(const Planned& p, const std::string& text) {
+  return std::any_of(p.log.begin(), p.log.end(), [&](const std::string& l) { return l.find(text) != std::string::npos; });
+}
+
+TEST(PlanPasses, ConvBatchNormReLU6BecomesOneKernel) {
+  Builder b;
+  b.input({2, 9, 7, 5});
+  b.output(b.relu("act", b.batch_norm("bn", b.conv("conv", "x", 5, 8), 8)));
+  std::mt19937 rng(1);
+  const Planned p = plan_and_compare(b.g, {random_tensor(Shape{2, 9, 7, 5}, rng)});
+  EXPECT_TRUE(logged(p, "fold_batch_norm: BatchNorm 'bn' into Conv2D 'conv'"));
+  EXPECT_TRUE(logged(p, "fuse_activation: ReLU 'act' (clamp [0, 6]) into Conv2D 'conv'"));
+  ASSERT_EQ(p.steps.size(), 1u);
+  EXPECT_EQ(p.steps[0].kernel, "xnnpack conv2d igemm + clamp [0, 6]");
+}
+
+TEST(PlanPasses, NCHWBatchNormOnChannelAxisFolds) {
+  Builder b;
+  b.input({1, 4, 6, 6});
+  b.output(b.batch_norm("bn", b.conv("conv", "x", 4, 3, "NCHW"), 3, 1));
+  std::mt19937 rng(2);
+  const Planned p = plan_and_compare(b.g, {random_tensor(Shape{1, 4, 6, 6}, rng)});
+  EXPECT_TRUE(logged(p, "fold_batch_norm"));
+}
+
+TEST(PlanPasses, BatchNormNotOnChannelAxisStays) {
+  Builder b;
+  b.input({1, 6, 6, 6});
+  b.output(b.batch_norm("bn", b.conv("conv", "x", 6, 6), 6, 1));  // axis 1 is H in NHWC
+  std::mt19937 rng(3);
+  const Planned p = plan_and_compare(b.g, {random_tensor(Shape{1, 6, 6, 6}, rng)});
+  EXPECT_FALSE(logged(p, "fold_batch_norm"));
+  EXPECT_EQ(p.steps.size(), 2u);
+}
+
+TEST(PlanPasses, BatchNormWhoseInputHasASecondReaderStays) {
+  Builder b;
+  b.input({1, 5, 5, 3});
+  const std::string c = b.conv("conv", "x", 3, 4);
+  b.output(b.batch_norm("bn", c, 4));
+  b.output(b.relu("side", c));
+  std::mt19937 rng(4);
+  const Planned p = plan_and_compare(b.g, {random_tensor(Shape{1, 5, 5, 3}, rng)});
+  EXPECT_FALSE(logged(p, "fold_batch_norm"));
+  EXPECT_FALSE(logged(p, "fuse_activation"));  // the conv's output has two readers
+  EXPECT_EQ(p.steps.size(), 3u);
+}
+
+TEST(PlanPasses, ActivationOnAGraphOutputStays) {
+  Builder b;
+  b.input({1, 5, 5, 3});
+  const std::string c = b.conv("conv", "x", 3, 4);
+  b.output(c);
+  b.output(b.relu("act", c));
+  std::mt19937 rng(5);
+  const Planned p = plan_and_compare(b.g, {random_tensor(Shape{1, 5, 5, 3}, rng)});
+  EXPECT_FALSE(logged(p, "fuse_activation"));
+  EXPECT_EQ(p.steps.size(), 2u);
+}
+
+TEST(PlanPasses, LeakyReLUIsNotAClamp) {
+  Builder b;
+  b.input({1, 5, 5, 3});
+  b.output(b.relu("act", b.conv("conv", "x", 3, 4), {{"negative_slope", 0.2}}));
+  std::mt19937 rng(6);
+  const Planned p = plan_and_compare(b.g, {random_tensor(Shape{1, 5, 5, 3}, rng)});
+  EXPECT_FALSE(logged(p, "fuse_activation"));
+}
+
+TEST(PlanPasses, ResidualAddReLUFuses) {
+  Builder b;
+  b.input({1, 6, 6, 4});
+  const std::string c = b.conv("conv", "x", 4, 4);
+  b.g.add_node("add", "Add", {c, "x"});
+  b.output(b.relu("act", "add", {}));
+  std::mt19937 rng(7);
+  const Planned p = plan_and_compare(b.g, {random_tensor(Shape{1, 6, 6, 4}, rng)});
+  EXPECT_TRUE(logged(p, "fuse_activation: ReLU 'act' (clamp [0, inf]) into Add 'add'"));
+  ASSERT_EQ(p.steps.size(), 2u);
+  EXPECT_EQ(p.steps[1].kernel, "xnnpack add + clamp [0, inf]");
+}
+
+TEST(PlanPasses, ZeroSpatialPadFoldsIntoConv) {
+  Builder b;
+  b.input({1, 7, 7, 3});
+  b.g.add_node("pad", "Pad", {"x"}, {{"pads", std::vector<std::int64_t>{0, 0, 1, 0, 0, 1, 0, 0}}});
+  b.output(b.conv("conv", "pad", 3, 5));
+  std::mt19937 rng(8);
+  const Planned p = plan_and_compare(b.g, {random_tensor(Shape{1, 7, 7, 3}, rng)});
+  EXPECT_TRUE(logged(p, "fold_pad: Pad 'pad' into Conv2D 'conv'"));
+  EXPECT_EQ(p.steps.size(), 1u);
+}
+
+TEST(PlanPasses, PadsThatAreNotConvPaddingStay) {
+  const std::vector<std::pair<AttrMap, std::string>> cases = {
+      {{{"pads", std::vector<std::int64_t>{0, 1, 1, 0, 0, 1, 1, 0}}, {"value", 0.5f}}, "conv"},  // non-zero value
+      {{{"pads", std::vector<std::int64_t>{0, 0, 0, 1, 0, 0, 0, 0}}}, "conv"},                  // channel axis
+      {{{"pads", std::vector<std::int64_t>{0, 1, 1, 0, 0, 1, 1, 0}}}, "pool"}};                 // a pool reads it
+  for (const auto& [attrs, reader] : cases) {
+    Builder b;
+    b.input({1, 6, 6, 3});
+    b.g.add_node("pad", "Pad", {"x"}, attrs);
+    if (reader == "conv") {
+      const bool channel = std::get<std::vector<std::int64_t>>(attrs.at("pads"))[3] == 1;
+      b.output(b.conv("conv", "pad", channel ? 4 : 3, 2));
+    } else {
+      b.g.add_node("pool", "MaxPool2D", {"pad"}, {{"kernel", std::vector<std::int64_t>{2, 2}}});
+      b.output("pool");
+    }
+    std::mt19937 rng(9);
+    const Planned p = plan_and_compare(b.g, {random_tensor(Shape{1, 6, 6, 3}, rng)});
+    EXPECT_FALSE(logged(p, "fold_pad")) << attr_to_string(attrs.at("pads")) << " read by " << reader;
+  }
+}
+
+TEST(PlanPasses, DenseScaleAndAffineFold) {
+  Builder b;
+  b.input({3, 10});
+  ASSERT_TRUE(b.g.add_constant("w", random_tensor(Shape{6, 10}, b.rng)).ok());
+  ASSERT_TRUE(b.g.add_constant("s", random_tensor(Shape{6}, b.rng)).ok());
+  b.g.add_node("fc", "Dense", {"x"}, {{"weights", TensorRef{"w"}}});
+  b.g.add_node("scale", "Scale", {"fc"}, {{"scale", TensorRef{"s"}}});
+  b.g.add_node("affine", "Affine", {"scale"}, {{"scale", 0.5}, {"offset", 2.0}});
+  b.output("affine");
+  std::mt19937 rng(10);
+  const Planned p = plan_and_compare(b.g, {random_tensor(Shape{3, 10}, rng)});
+  EXPECT_TRUE(logged(p, "fold_batch_norm: Scale 'scale' into Dense 'fc'"));
+  EXPECT_TRUE(logged(p, "fold_batch_norm: Affine 'affine' into Dense 'fc'"));
+  EXPECT_EQ(p.steps.size(), 1u);
+}
+
+TEST(PlanPasses, IdentityAffineDropped) {
+  Builder b;
+  b.input({1, 5, 5, 2});
+  b.g.add_node("id", "Affine", {"x"}, {{"scale", 1.0}});
+  b.output(b.relu("act", "id", {}));
+  std::mt19937 rng(11);
+  const Planned p = plan_and_compare(b.g, {random_tensor(Shape{1, 5, 5, 2}, rng)});
+  EXPECT_TRUE(logged(p, "drop_identity: Affine 'id'"));
+  EXPECT_EQ(p.steps.size(), 1u);
+}
+
+TEST(PlanPasses, KeepAllValuesRunsNoRewrite) {
+  Builder b;
+  b.input({1, 5, 5, 3});
+  b.output(b.relu("act", b.batch_norm("bn", b.conv("conv", "x", 3, 4), 4)));
+  std::mt19937 rng(12);
+  const Planned p = plan_and_compare(b.g, {random_tensor(Shape{1, 5, 5, 3}, rng)}, true);
+  EXPECT_TRUE(p.log.empty());
+  EXPECT_EQ(p.steps.size(), 3u);
+}
+
+}  // namespace
+}  // namespace ingot
