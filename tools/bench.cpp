@@ -105,6 +105,7 @@ Status bench(const BenchOptions& o) {
       {"gflops_per_s", gflops},
       {"activation_bytes", session.activation_bytes()},
       {"activation_lower_bound_bytes", session.activation_lower_bound()},
+      {"scratch_bytes", session.scratch_bytes()},
       {"weight_bytes", runtime::weight_bytes(session.graph())},
       {"steps", profile.size()},
       {"passes", session.pass_log()},
@@ -122,8 +123,9 @@ Status bench(const BenchOptions& o) {
   std::printf("latency      median %.3f ms   min %.3f   max %.3f   (%d runs after %d warm-up)\n", median,
               sorted.front(), sorted.back(), o.runs, o.warmup);
   std::printf("compute      %.1f M MACs, %.1f GFLOP/s effective\n", static_cast<double>(macs) / 1e6, gflops);
-  std::printf("activations  %s (liveness lower bound %s)\n", format_bytes(session.activation_bytes()).c_str(),
-              format_bytes(session.activation_lower_bound()).c_str());
+  std::printf("activations  %s (liveness lower bound %s), kernel scratch %s\n",
+              format_bytes(session.activation_bytes()).c_str(), format_bytes(session.activation_lower_bound()).c_str(),
+              format_bytes(session.scratch_bytes()).c_str());
   std::printf("weights      %s as stored\n", format_bytes(runtime::weight_bytes(session.graph())).c_str());
   std::printf("plan         %zu steps, %zu rewrites by the plan passes\n", profile.size(), session.pass_log().size());
   if (o.profile) {

@@ -44,14 +44,17 @@ std::vector<float> to_hwo(const Tensor& w) {
 
 }  // namespace
 
-bool conv2d_supported(const ops::Conv2DParams& p) { return p.layout == "NHWC"; }
+bool conv2d_supported(const ops::Conv2DParams&) { return true; }  // NCHW through nchw.cpp
 
 Result<std::unique_ptr<Kernel>> prepare_conv2d(const ops::Conv2DParams& p, const KernelRequest& r) {
-  if (!conv2d_supported(p) || !xnn::available()) return std::unique_ptr<Kernel>();
+  if (p.layout != "NHWC" || !xnn::available()) return std::unique_ptr<Kernel>();
   const Shape& x = r.inputs[0]->shape();  // N, H, W, C
   const Shape& w = p.weights.shape();
   const bool depthwise = is_depthwise(p);
-  const std::vector<float> packed = depthwise ? to_hwo(p.weights) : to_ohwi(p.weights);
+  // A 1x1 kernel is already in either layout: no copy (fresh memory is slow to touch on VMs).
+  const bool pointwise = w[2] == 1 && w[3] == 1;
+  const std::vector<float> repacked = pointwise ? std::vector<float>() : depthwise ? to_hwo(p.weights) : to_ohwi(p.weights);
+  const float* kernel = pointwise ? p.weights.data<float>().data() : repacked.data();
   const auto u32 = [](std::int64_t v) { return static_cast<std::uint32_t>(v); };
   const auto groups = static_cast<std::size_t>(p.groups);
   xnn_operator_t op = nullptr;
@@ -59,7 +62,7 @@ Result<std::unique_ptr<Kernel>> prepare_conv2d(const ops::Conv2DParams& p, const
       u32(p.pads[0]), u32(p.pads[3]), u32(p.pads[2]), u32(p.pads[1]), u32(w[2]), u32(w[3]),
       u32(p.strides[0]), u32(p.strides[1]), u32(p.dilations[0]), u32(p.dilations[1]), u32(p.groups),
       static_cast<std::size_t>(w[1]), static_cast<std::size_t>(w[0]) / groups, static_cast<std::size_t>(x[3]),
-      static_cast<std::size_t>(w[0]), packed.data(), p.bias ? p.bias->data<float>().data() : nullptr,
+      static_cast<std::size_t>(w[0]), kernel, p.bias ? p.bias->data<float>().data() : nullptr,
       r.clamp.min, r.clamp.max, depthwise ? XNN_FLAG_DEPTHWISE_CONVOLUTION : 0, &op);
   const float* in = r.inputs[0]->data<float>().data();
   float* out = r.outputs[0]->mutable_data<float>().data();

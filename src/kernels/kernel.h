@@ -64,7 +64,13 @@ struct KernelRequest {
   std::span<Tensor* const> outputs;
   Clamp clamp;                   // fused activation; only where accepts_clamp() said yes
   const ThreadPool* pool = nullptr;
+  // Memory the kernel may use while it runs, shared with the session's other steps: at
+  // least scratch_bytes(request) bytes, 64-byte aligned (empty when that is 0).
+  std::span<std::byte> scratch;
 };
+
+// Scratch memory prepare() needs for this request (its tensors' shapes are what counts).
+std::size_t scratch_bytes(const KernelRequest& request);
 
 // The optimized kernel for a node, or nullptr when none handles it (its op, layout or
 // parameters): the runtime then runs the reference kernel. Errors are real failures (out of

@@ -36,15 +36,15 @@ std::optional<Window> window(const std::vector<std::int64_t>& kernel, const std:
 
 }  // namespace
 
-bool maxpool2d_supported(const ops::MaxPool2DParams& p) { return p.layout == "NHWC"; }
+bool maxpool2d_supported(const ops::MaxPool2DParams&) { return true; }  // NCHW through nchw.cpp
 
 bool avgpool2d_supported(const ops::AvgPool2DParams& p) {
   const bool padded = p.pads[0] > 0 || p.pads[1] > 0 || p.pads[2] > 0 || p.pads[3] > 0;
-  return p.layout == "NHWC" && !(p.count_include_pad && (padded || p.ceil_mode));
+  return !(p.count_include_pad && (padded || p.ceil_mode));
 }
 
 Result<std::unique_ptr<Kernel>> prepare_maxpool2d(const ops::MaxPool2DParams& p, const KernelRequest& r) {
-  if (!maxpool2d_supported(p) || !xnn::available()) return std::unique_ptr<Kernel>();
+  if (p.layout != "NHWC" || !xnn::available()) return std::unique_ptr<Kernel>();
   const Shape& x = r.inputs[0]->shape();
   const auto win = window(p.kernel, p.strides, p.pads, x, r.outputs[0]->shape());
   if (!win) return std::unique_ptr<Kernel>();
@@ -65,7 +65,7 @@ Result<std::unique_ptr<Kernel>> prepare_maxpool2d(const ops::MaxPool2DParams& p,
 }
 
 Result<std::unique_ptr<Kernel>> prepare_avgpool2d(const ops::AvgPool2DParams& p, const KernelRequest& r) {
-  if (!avgpool2d_supported(p) || !xnn::available()) return std::unique_ptr<Kernel>();
+  if (p.layout != "NHWC" || !avgpool2d_supported(p) || !xnn::available()) return std::unique_ptr<Kernel>();
   const Shape& x = r.inputs[0]->shape();
   const auto win = window(p.kernel, p.strides, p.pads, x, r.outputs[0]->shape());
   if (!win) return std::unique_ptr<Kernel>();

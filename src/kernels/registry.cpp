@@ -1,5 +1,6 @@
 // Which optimized kernel runs a node: the one table from op names to kernels.
 #include "kernels/kernel.h"
+#include "kernels/nchw.h"
 #include "kernels/ops.h"
 
 namespace ingot::kernels {
@@ -22,6 +23,7 @@ Result<std::unique_ptr<Kernel>> prepare(const KernelRequest& r) {
   if (!all_f32(r.inputs) || r.outputs.size() != 1 || !all_f32(std::span<const Tensor* const>(r.outputs.data(), r.outputs.size())))
     return std::unique_ptr<Kernel>();
   const std::string_view op = r.op;
+  if (nchw_scratch_bytes(r) > 0) return prepare_nchw(r);
   if (op == "Conv2D") return prepare_conv2d(params_of<ops::Conv2DParams>(r.params), r);
   if (op == "Dense") return prepare_dense(params_of<ops::DenseParams>(r.params), r);
   if (op == "MaxPool2D") return prepare_maxpool2d(params_of<ops::MaxPool2DParams>(r.params), r);
@@ -37,6 +39,8 @@ Result<std::unique_ptr<Kernel>> prepare(const KernelRequest& r) {
   if (binary_accepts_clamp(op) || op == "Maximum" || op == "Minimum") return prepare_binary(op, r);
   return std::unique_ptr<Kernel>();
 }
+
+std::size_t scratch_bytes(const KernelRequest& request) { return nchw_scratch_bytes(request); }
 
 bool accepts_clamp(std::string_view op, const void* params, std::span<const TensorInfo> inputs) {
   for (const TensorInfo& t : inputs)

@@ -41,7 +41,7 @@ struct Pass {
 };
 const std::vector<Pass>& passes();
 
-// Runs every pass (none when options.keep_all_values) and re-verifies the graph after each.
+// Runs every pass (none when options.keep_all_values), then verifies the graph they produced.
 Status optimize(PlanGraph& plan, const OpRegistry& registry, const PassOptions& options);
 
 // The passes, one file each.

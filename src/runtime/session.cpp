@@ -131,17 +131,29 @@ Status Session::build_plan(const OpRegistry& registry, const PlanOptions& option
 
 Status Session::prepare_kernels(const PlanOptions& options) {
   pool_ = std::make_unique<kernels::ThreadPool>(options.threads > 0 ? options.threads : kernels::default_threads());
+  auto request = [&](const Step& step) {
+    return kernels::KernelRequest{.op = step.node->op,
+                                  .params = step.bound.params.get(),
+                                  .inputs = step.inputs,
+                                  .outputs = step.outputs,
+                                  .clamp = step.clamp,
+                                  .pool = pool_.get()};
+  };
+  std::size_t scratch = 0;
   for (Step& step : steps_) {
     auto clamp = clamps_.find(step.node->name);
     if (clamp != clamps_.end()) step.clamp = clamp->second;
+    if (step.folded == nullptr) scratch = std::max(scratch, kernels::scratch_bytes(request(step)));
+  }
+  if (scratch > 0) {
+    INGOT_ASSIGN_OR_RETURN_CTX(scratch_, Tensor::allocate(DType::u8, Shape{static_cast<std::int64_t>(scratch)}),
+                               "allocate the kernels' scratch memory");
+  }
+  for (Step& step : steps_) {
     if (step.folded != nullptr) continue;
-    INGOT_ASSIGN_OR_RETURN_CTX(step.kernel,
-                               kernels::prepare({.op = step.node->op,
-                                                 .params = step.bound.params.get(),
-                                                 .inputs = step.inputs,
-                                                 .outputs = step.outputs,
-                                                 .clamp = step.clamp,
-                                                 .pool = pool_.get()}),
+    kernels::KernelRequest r = request(step);
+    if (scratch > 0) r.scratch = {scratch_.mutable_bytes(), scratch};
+    INGOT_ASSIGN_OR_RETURN_CTX(step.kernel, kernels::prepare(r),
                                "plan node " + quote(step.node->name) + " (" + step.node->op + ")");
     if (step.kernel) step.clamp = {};  // the kernel applies it
   }

@@ -75,6 +75,8 @@ class Session {
   const Tensor* value(const std::string& name) const;
   // Bytes of activation memory the plan holds (the arena).
   std::size_t activation_bytes() const { return arena_.byte_size(); }
+  // Bytes of scratch memory the kernels share (NCHW layout adapters).
+  std::size_t scratch_bytes() const { return scratch_.empty() ? 0 : scratch_.byte_size(); }
   // The least any placement of this plan's activations could take (see liveness_lower_bound).
   std::size_t activation_lower_bound() const { return activation_lower_bound_; }
   // What the activations would take without sharing memory.
@@ -107,6 +109,7 @@ class Session {
   std::vector<TensorInfo> input_infos_;
   std::vector<TensorInfo> output_infos_;
   std::unique_ptr<kernels::ThreadPool> pool_;
+  Tensor scratch_;  // shared by the kernels that need scratch memory while they run
   std::vector<std::string> pass_log_;
   std::size_t activation_lower_bound_ = 0;
   std::map<std::string, kernels::Clamp> clamps_;  // fused activations, by producing node

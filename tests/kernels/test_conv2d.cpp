@@ -1,6 +1,7 @@
 // Conv2D: XNNPACK's igemm and depthwise kernels against the reference on a randomized sweep
 // of every form the op has (strides, dilations, asymmetric pads, groups, depthwise with and
 // without a multiplier, odd sizes, batch 2, f32 and f16 storage, both layouts, 1 and 2 threads).
+// NCHW runs through the NHWC kernels and the layout adapter (kernels/nchw.cpp).
 #include "kernel_test_util.h"
 
 namespace ingot::testing_kernels {
@@ -75,10 +76,11 @@ void sweep(Form form, const std::string& layout, int cases, std::uint32_t seed) 
     ASSERT_TRUE(result.ok()) << result.status().message();
     const double terms = static_cast<double>(k.c / k.groups * k.kh * k.kw + (k.bias ? 1 : 0));
     EXPECT_TRUE(within_summation_bound(*result, terms));
-    if (layout == "NHWC") {
-      EXPECT_NE(result->kernel.find("xnnpack conv2d"), std::string::npos) << result->kernel;
+    EXPECT_NE(result->kernel.find("xnnpack conv2d"), std::string::npos) << result->kernel;
+    if (layout == "NCHW") {
+      EXPECT_NE(result->kernel.find("(NCHW via NHWC)"), std::string::npos) << result->kernel;
     }
-    if (layout == "NHWC" && k.groups > 1 && (form == Form::depthwise || form == Form::multiplier)) {
+    if (k.groups > 1 && (form == Form::depthwise || form == Form::multiplier)) {
       EXPECT_NE(result->kernel.find("depthwise"), std::string::npos) << result->kernel;
     }
   }
