@@ -1,5 +1,7 @@
 // ingot inspect FILE [--json]: everything in a model file, validated first.
+#include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
@@ -8,6 +10,7 @@
 #include "format/format.h"
 #include "format/storage.h"
 #include "runtime/session.h"
+#include "plan/plan_graph.h"
 #include "tools/commands.h"
 
 namespace ingot::cli {
@@ -61,7 +64,38 @@ struct Report {
   std::optional<std::size_t> activation_bytes;
   std::size_t unshared_bytes = 0;
   std::string activation_note;  // why activation memory is unknown
+  // --plan: what the runtime will execute.
+  bool plan = false;
+  int threads = 1;
+  std::vector<std::string> rewrites;
+  std::vector<runtime::StepProfile> steps;
 };
+
+ordered_json plan_json(const Report& r) {
+  ordered_json j;
+  j["threads"] = r.threads;
+  j["passes"] = ordered_json::array();
+  for (const auto& pass : plan::passes()) j["passes"].push_back({{"name", pass.name}, {"doc", pass.doc}});
+  j["rewrites"] = r.rewrites;
+  j["steps"] = ordered_json::array();
+  for (const auto& s : r.steps) j["steps"].push_back({{"node", s.node}, {"op", s.op}, {"kernel", s.kernel}});
+  return j;
+}
+
+void print_plan(const Report& r) {
+  std::cout << "\nplan (" << r.threads << " thread(s); the stored graph is unchanged)\n  passes, in order:\n";
+  for (const auto& pass : plan::passes()) {
+    const std::string prefix = std::string(pass.name) + ":";
+    const auto count = std::count_if(r.rewrites.begin(), r.rewrites.end(),
+                                     [&](const std::string& l) { return l.rfind(prefix, 0) == 0; });
+    std::cout << "    " << pass.name << std::string(18 - std::min<std::size_t>(17, std::strlen(pass.name)), ' ')
+              << count << " rewrite(s)   " << pass.doc << "\n";
+  }
+  if (!r.rewrites.empty()) std::cout << "  rewrites:\n";
+  for (const auto& line : r.rewrites) std::cout << "    " << line << "\n";
+  std::cout << "  steps (" << r.steps.size() << "):\n";
+  for (const auto& s : r.steps) std::cout << "    " << s.node << "  " << s.op << "  " << s.kernel << "\n";
+}
 
 ordered_json value_json(const ir::Graph& g, const std::string& name) {
   const ir::Value* v = g.find_value(name);
@@ -93,6 +127,7 @@ void print_json(const Report& r) {
   }
   j["totals"] = {{"nodes", g.nodes.size()}, {"tensors", r.tensors.size()}, {"weight_bytes", r.weight_bytes},
                  {"activation_bytes", r.activation_bytes ? ordered_json(*r.activation_bytes) : ordered_json(nullptr)}};
+  if (r.plan) j["plan"] = plan_json(r);
   std::cout << j.dump(2) << "\n";
 }
 
@@ -132,7 +167,8 @@ void print_text(const Report& r) {
             << "\n";
 }
 
-int run_inspect(const std::string& path, bool json, const std::vector<std::string>& plugins) {
+int run_inspect(const std::string& path, bool json, bool plan, const RuntimeFlags& runtime_flags,
+                const std::vector<std::string>& plugins) {
   if (Status st = load_plugins(plugins); !st.ok()) return report(st);
   auto file = MappedFile::open(path);
   if (!file.ok()) return report(file.status());
@@ -146,14 +182,24 @@ int run_inspect(const std::string& path, bool json, const std::vector<std::strin
     r.tensors.push_back({&c, offset, c.payload.byte_size()});
     r.weight_bytes += c.payload.byte_size();
   }
-  auto session = runtime::Session::plan(*graph, default_registry());
+  auto session = runtime::Session::plan(*graph, default_registry(), plan_options(runtime_flags));
   if (session.ok()) {
     r.activation_bytes = session->activation_bytes();
     r.unshared_bytes = session->unshared_activation_bytes();
+    r.plan = plan;
+    r.threads = session->threads();
+    r.rewrites = session->pass_log();
+    r.steps = session->profile_template();
   } else {
+    if (plan) return report(session.status());
     r.activation_note = session.status().message();
   }
-  json ? print_json(r) : print_text(r);
+  if (json) {
+    print_json(r);
+  } else {
+    print_text(r);
+    if (plan) print_plan(r);
+  }
   return 0;
 }
 
@@ -166,8 +212,14 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
   cmd->add_option("FILE", *path, "the .ingot file")->required();
   auto plugins = std::make_shared<std::vector<std::string>>();
   cmd->add_flag("--json", *json, "machine-readable output");
+  auto plan = std::make_shared<bool>(false);
+  auto runtime_flags = std::make_shared<RuntimeFlags>();
+  cmd->add_flag("--plan", *plan, "also show the execution plan: the plan passes, what each rewrote, and the kernel of every step");
+  add_runtime_flags(*cmd, *runtime_flags);
   cmd->add_option("--plugin", *plugins, "a shared library registering the user ops the file uses; repeatable");
-  cmd->final_callback([&exit_code, path, json, plugins] { exit_code = run_inspect(*path, *json, *plugins); });
+  cmd->final_callback([&exit_code, path, json, plan, runtime_flags, plugins] {
+    exit_code = run_inspect(*path, *json, *plan, *runtime_flags, *plugins);
+  });
 }
 
 }  // namespace ingot::cli

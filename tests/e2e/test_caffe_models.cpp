@@ -150,6 +150,19 @@ TEST_P(CaffeModels, EveryStoredLayerAndTheDetectionsMatchOpenCV) {
   const Converted c = convert_and_run(meta, dir, tmp);
   if (::testing::Test::HasFailure()) return;
 
+  // The dump run keeps every value (no plan passes); the fused plan (the default) and the
+  // reference kernels alone must give the same outputs within the blob tolerance.
+  for (const char* flags : {"", " --reference"}) {
+    const std::string out = tmp / (*flags ? "out_reference" : "out_fused");
+    auto r = ingot("run " + c.model + " -i " + (dir / "input.npy").string() + " -o " + out + flags);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (int i = 0; fs::exists(c.out_dir + "/output_" + std::to_string(i) + ".npy"); ++i) {
+      const std::string file = "/output_" + std::to_string(i) + ".npy";
+      const Tensor dumped = load(c.out_dir + file);
+      compare_blob(std::string("output (run") + flags + ")", load(out + file), dumped, dumped.shape(), 1);
+    }
+  }
+
   ASSERT_FALSE(meta.at("blobs").empty());
   for (const auto& [layer, spec] : meta.at("blobs").items()) {
     if (layer == "detection_out") continue;  // OpenCV pads it: compared as rows below

@@ -1,4 +1,5 @@
 // The `ingot` CLI end to end on the bundled example model.
+#include <cstring>
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -46,6 +47,51 @@ TEST_F(TinyCnn, RunMatchesIndependentNumpyReference) {
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("output_0.npy  scores  f32 [1, 4, 4, 4]"), std::string::npos) << r.out;
   expect_matches(dir_ / "out/output_0.npy", "expected_f32.npy");
+}
+
+// The same independent reference on the reference kernels alone and on 1 and 2 threads.
+TEST_F(TinyCnn, ReferenceAndThreadedRunsMatchNumpyReference) {
+  for (const char* flags : {"--reference", "--threads 1", "--threads 2", "--reference --threads 2"}) {
+    const std::string out = dir_ / (std::string("out_") + std::to_string(std::strlen(flags)));
+    auto r = ingot("run " + dir_ / "model.ingot" + " -i " + dir_ / "input.npy" + " -o " + out + " " + flags);
+    ASSERT_EQ(r.exit_code, 0) << flags << ": " << r.err;
+    expect_matches(out + "/output_0.npy", "expected_f32.npy");
+  }
+  EXPECT_EQ(ingot("run " + dir_ / "model.ingot" + " -i " + dir_ / "input.npy" + " -o " + dir_ / "o --threads 0").exit_code, 1);
+}
+
+TEST_F(TinyCnn, InspectPlanListsPassesRewritesAndKernels) {
+  auto r = ingot("inspect --plan " + dir_ / "model.ingot");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (const char* s : {"plan (", "fold_batch_norm", "fuse_activation", "steps (", "xnnpack conv2d"}) {
+    EXPECT_NE(r.out.find(s), std::string::npos) << "missing: " << s << "\n" << r.out;
+  }
+  r = ingot("inspect --plan --reference " + dir_ / "model.ingot");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("xnnpack"), std::string::npos) << r.out;
+  r = ingot("inspect --plan --json " + dir_ / "model.ingot");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["plan"]["passes"].size(), 4u);
+  EXPECT_FALSE(j["plan"]["steps"].empty());
+}
+
+TEST_F(TinyCnn, BenchReportsLatencyMemoryAndProfile) {
+  auto r = ingot("bench " + dir_ / "model.ingot" + " --runs 5 --warmup 1 --threads 1 --profile --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["runs"], 5);
+  EXPECT_EQ(j["threads"], 1);
+  EXPECT_LE(j["min_ms"].get<double>(), j["median_ms"].get<double>());
+  EXPECT_LE(j["median_ms"].get<double>(), j["max_ms"].get<double>());
+  // conv3x3 3->8 on 8x8 (64 * 8 * 27) + conv1x1 3->8 (64 * 8 * 3) + dense 8->4 on 4x4 (16 * 4 * 8).
+  EXPECT_EQ(j["macs"].get<std::uint64_t>(), 13824u + 1536u + 512u);
+  EXPECT_GE(j["activation_bytes"].get<std::size_t>(), j["activation_lower_bound_bytes"].get<std::size_t>());
+  EXPECT_TRUE(j["profile"].contains("Conv2D"));
+  r = ingot("bench " + dir_ / "model.ingot" + " --runs 3 --warmup 0 --reference");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("kernels      reference"), std::string::npos) << r.out;
+  EXPECT_EQ(ingot("bench " + dir_ / "model.ingot" + " --runs 0").exit_code, 1);
 }
 
 TEST_F(TinyCnn, F16WeightsMatchNumpyWithHalfRoundedWeights) {

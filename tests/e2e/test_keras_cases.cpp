@@ -95,21 +95,26 @@ void run_case(const Case& c) {
   }
   auto r = ingot("convert " + model + " -o " + tmp / "m.ingot" + shapes + params);
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  std::string args = "run " + tmp / "m.ingot" + " -o " + tmp / "out";
-  for (const auto& in : c.spec["inputs"]) args += " -i " + (c.dir / in["file"].get<std::string>()).string();
-  r = ingot(args);
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-  const double atol = c.spec["tolerance"]["atol"], rtol = c.spec["tolerance"]["rtol"];
-  for (std::size_t i = 0; i < c.spec["outputs"].size(); ++i) {
-    auto want = npy::read((c.dir / c.spec["outputs"][i]["file"].get<std::string>()).string());
-    auto got = npy::read(tmp / ("out/output_" + std::to_string(i) + ".npy"));
-    ASSERT_TRUE(want.ok() && got.ok());
-    ASSERT_EQ(got->shape(), want->shape()) << "output " << i;
-    const Mismatch m = compare(*got, *want, atol, rtol);
-    EXPECT_EQ(m.count, 0u) << "output " << i << ": " << m.count << " of " << got->num_elements()
-                           << " elements outside atol " << atol << " + rtol " << rtol << "; worst |err| " << m.worst
-                           << " at " << m.worst_index << " (got " << got->data<float>()[m.worst_index] << ", want "
-                           << want->data<float>()[m.worst_index] << ")";
+  // The optimized plan (the default) and the reference kernels alone both match the oracle.
+  for (const std::string flags : {"", " --reference"}) {
+    SCOPED_TRACE(flags.empty() ? "optimized" : "reference kernels");
+    const std::string out_dir = tmp / (flags.empty() ? "out" : "out_reference");
+    std::string args = "run " + tmp / "m.ingot" + " -o " + out_dir + flags;
+    for (const auto& in : c.spec["inputs"]) args += " -i " + (c.dir / in["file"].get<std::string>()).string();
+    r = ingot(args);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const double atol = c.spec["tolerance"]["atol"], rtol = c.spec["tolerance"]["rtol"];
+    for (std::size_t i = 0; i < c.spec["outputs"].size(); ++i) {
+      auto want = npy::read((c.dir / c.spec["outputs"][i]["file"].get<std::string>()).string());
+      auto got = npy::read(out_dir + "/output_" + std::to_string(i) + ".npy");
+      ASSERT_TRUE(want.ok() && got.ok());
+      ASSERT_EQ(got->shape(), want->shape()) << "output " << i;
+      const Mismatch m = compare(*got, *want, atol, rtol);
+      EXPECT_EQ(m.count, 0u) << "output " << i << ": " << m.count << " of " << got->num_elements()
+                             << " elements outside atol " << atol << " + rtol " << rtol << "; worst |err| " << m.worst
+                             << " at " << m.worst_index << " (got " << got->data<float>()[m.worst_index] << ", want "
+                             << want->data<float>()[m.worst_index] << ")";
+    }
   }
 }
 

@@ -188,30 +188,35 @@ TEST_P(KerasRealRefs, MatchesIndependentReference) {
   auto r = ingot("convert " + model + " -o " + tmp / "m.ingot" + (flags.empty() ? "" : " " + flags));
   ASSERT_EQ(r.exit_code, 0) << r.err;
 
-  std::string run_args = "run " + tmp / "m.ingot";
+  std::string inputs;
   int i = 0;
-  for (const auto& in : tc.at("inputs")) run_args += " -i " + prepare_input(dir, in, tmp, i++);
-  run_args += " -o " + tmp / "out";
+  for (const auto& in : tc.at("inputs")) inputs += " -i " + prepare_input(dir, in, tmp, i++);
   const bool dump = tc.contains("intermediates");
-  if (dump) run_args += " --dump-all " + tmp / "dump";
-  r = ingot(run_args);
-  ASSERT_EQ(r.exit_code, 0) << r.err;
-
   const std::string label = std::string(c.dir) + "/" + c.name;
   const std::string ref = tc.at("reference").at("kind").get<std::string>();
   const auto& tol = tc.at("tolerance");
-  int o = 0;
-  for (const auto& out : tc.at("outputs")) {
-    const std::string file = "output_" + std::to_string(o);
-    auto got = npy::read(tmp / ("out/" + file + ".npy"));
-    auto want = npy::read((dir / out.at("file").get<std::string>()).string());
-    ASSERT_TRUE(got.ok()) << got.status().message();
-    ASSERT_TRUE(want.ok()) << want.status().message();
-    compare(label + " " + file + " vs " + ref, *got, *want, out, tol.at("atol").get<double>(),
-            tol.at("rtol").get<double>());
-    ++o;
+  // Every output matches the reference on the optimized plan with and without --dump-all (the
+  // dump keeps every value, so no plan pass runs) and on the reference kernels alone.
+  std::vector<std::string> modes = {dump ? " --dump-all " + tmp / "dump" : std::string(), " --reference"};
+  if (dump) modes.push_back("");
+  for (std::size_t m = 0; m < modes.size(); ++m) {
+    SCOPED_TRACE("ingot run" + modes[m]);
+    const std::string out_dir = tmp / ("out" + std::to_string(m));
+    r = ingot("run " + tmp / "m.ingot" + inputs + " -o " + out_dir + modes[m]);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    int o = 0;
+    for (const auto& out : tc.at("outputs")) {
+      const std::string file = "output_" + std::to_string(o);
+      auto got = npy::read(out_dir + "/" + file + ".npy");
+      auto want = npy::read((dir / out.at("file").get<std::string>()).string());
+      ASSERT_TRUE(got.ok()) << got.status().message();
+      ASSERT_TRUE(want.ok()) << want.status().message();
+      compare(label + " " + file + " vs " + ref, *got, *want, out, tol.at("atol").get<double>(),
+              tol.at("rtol").get<double>());
+      ++o;
+    }
+    EXPECT_FALSE(fs::exists(out_dir + "/output_" + std::to_string(o) + ".npy")) << "more outputs than the reference";
   }
-  EXPECT_FALSE(fs::exists(tmp / ("out/output_" + std::to_string(o) + ".npy"))) << "more outputs than the reference";
   if (!dump) return;
   const auto& itol = tc.at("intermediate_tolerance");
   for (const auto& inter : tc.at("intermediates")) {
