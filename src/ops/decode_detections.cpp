@@ -63,17 +63,17 @@ Result<std::vector<TensorInfo>> infer_decode_detections(const DecodeDetectionsPa
   return ops::single({out, DType::f32});
 }
 
-struct Box {
+struct CornerBox {
   float xmin, ymin, xmax, ymax;
 };
 
-struct Detection {
+struct ScoredBox {
   float class_id, confidence;
-  Box box;
+  CornerBox box;
 };
 
 // tf.image.non_max_suppression's IoU, in float: corners ordered per axis, no area -> 0.
-float iou(const Box& a, const Box& b) {
+float iou(const CornerBox& a, const CornerBox& b) {
   const float ax0 = std::min(a.xmin, a.xmax), ax1 = std::max(a.xmin, a.xmax);
   const float ay0 = std::min(a.ymin, a.ymax), ay1 = std::max(a.ymin, a.ymax);
   const float bx0 = std::min(b.xmin, b.xmax), bx1 = std::max(b.xmin, b.xmax);
@@ -86,18 +86,18 @@ float iou(const Box& a, const Box& b) {
   return inter / (area_a + area_b - inter);
 }
 
-std::vector<Box> decode_boxes(const DecodeDetectionsParams& p, const float* rows,
+std::vector<CornerBox> decode_boxes(const DecodeDetectionsParams& p, const float* rows,
                               std::int64_t n_boxes, std::int64_t row_size) {
   const float scale_x = p.normalize_coords ? static_cast<float>(*p.img_width) : 1.0f;
   const float scale_y = p.normalize_coords ? static_cast<float>(*p.img_height) : 1.0f;
-  std::vector<Box> boxes(static_cast<std::size_t>(n_boxes));
+  std::vector<CornerBox> boxes(static_cast<std::size_t>(n_boxes));
   for (std::int64_t i = 0; i < n_boxes; ++i) {
     const float* t = rows + i * row_size + row_size - kBoxColumns;
     const float cx = t[0] * t[8] * t[6] + t[4];
     const float cy = t[1] * t[9] * t[7] + t[5];
     const float w = std::exp(t[2] * t[10]) * t[6];
     const float h = std::exp(t[3] * t[11]) * t[7];
-    Box& b = boxes[static_cast<std::size_t>(i)];
+    CornerBox& b = boxes[static_cast<std::size_t>(i)];
     b = {cx - 0.5f * w, cy - 0.5f * h, cx + 0.5f * w, cy + 0.5f * h};
     if (p.normalize_coords) {
       b.xmin *= scale_x, b.xmax *= scale_x;
@@ -109,8 +109,8 @@ std::vector<Box> decode_boxes(const DecodeDetectionsParams& p, const float* rows
 
 // Confidence thresholding and NMS of one class, appending the kept boxes to `out`.
 void select_class(const DecodeDetectionsParams& p, const float* rows, std::int64_t n_boxes,
-                  std::int64_t row_size, std::int64_t k, const std::vector<Box>& boxes,
-                  std::vector<Detection>& out) {
+                  std::int64_t row_size, std::int64_t k, const std::vector<CornerBox>& boxes,
+                  std::vector<ScoredBox>& out) {
   const auto thresh = static_cast<float>(p.confidence_thresh);
   const auto iou_thresh = static_cast<float>(p.iou_threshold);
   auto conf = [&](std::int64_t i) { return rows[i * row_size + k]; };
@@ -141,18 +141,18 @@ void decode_detections_kernel(const DecodeDetectionsParams& p, const KernelArgs&
   float* y = args.outputs[0]->mutable_data<float>().data();
   for (std::int64_t n = 0; n < s[0]; ++n) {
     const float* rows = x + n * n_boxes * row_size;
-    const std::vector<Box> boxes = decode_boxes(p, rows, n_boxes, row_size);
-    std::vector<Detection> found;
+    const std::vector<CornerBox> boxes = decode_boxes(p, rows, n_boxes, row_size);
+    std::vector<ScoredBox> found;
     for (std::int64_t k = 1; k < n_classes; ++k) {
       select_class(p, rows, n_boxes, row_size, k, boxes, found);
     }
-    std::stable_sort(found.begin(), found.end(), [](const Detection& a, const Detection& b) {
+    std::stable_sort(found.begin(), found.end(), [](const ScoredBox& a, const ScoredBox& b) {
       return a.confidence > b.confidence;
     });
     float* out = y + n * p.top_k * 6;
     for (std::int64_t r = 0; r < p.top_k; ++r, out += 6) {
       if (r < static_cast<std::int64_t>(found.size())) {
-        const Detection& d = found[static_cast<std::size_t>(r)];
+        const ScoredBox& d = found[static_cast<std::size_t>(r)];
         const float row[6] = {d.class_id, d.confidence, d.box.xmin,
                               d.box.ymin, d.box.xmax,   d.box.ymax};
         std::copy(row, row + 6, out);

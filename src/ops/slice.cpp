@@ -20,18 +20,18 @@ struct SliceParams {
 };
 
 // Per-axis [start, stop) over every axis of the input, checked.
-struct Box {
+struct SliceRegion {
   std::vector<std::int64_t> start, stop;
 };
 
-Result<Box> resolve(const SliceParams& p, const Shape& x) {
+Result<SliceRegion> resolve(const SliceParams& p, const Shape& x) {
   const auto rank = static_cast<std::int64_t>(x.rank());
   if (p.begin.size() != p.axes.size() || p.end.size() != p.axes.size()) {
     return bad_input("parameters 'axes', 'begin' and 'end' must have the same length, got " +
                      attr_to_string(p.axes) + ", " + attr_to_string(p.begin) + " and " +
                      attr_to_string(p.end));
   }
-  Box box{std::vector<std::int64_t>(x.rank(), 0), x.dims()};
+  SliceRegion box{std::vector<std::int64_t>(x.rank(), 0), x.dims()};
   std::vector<bool> seen(x.rank(), false);
   for (std::size_t i = 0; i < p.axes.size(); ++i) {
     const std::int64_t axis = p.axes[i] < 0 ? p.axes[i] + rank : p.axes[i];
@@ -64,7 +64,7 @@ Result<Box> resolve(const SliceParams& p, const Shape& x) {
 
 Result<std::vector<TensorInfo>> infer_slice(const SliceParams& p, std::span<const TensorInfo> in) {
   INGOT_TRY(ops::expect_dims_bounded(in, 0));
-  INGOT_ASSIGN_OR_RETURN(const Box box, resolve(p, in[0].shape));
+  INGOT_ASSIGN_OR_RETURN(const SliceRegion box, resolve(p, in[0].shape));
   std::vector<std::int64_t> out(box.start.size());
   for (std::size_t i = 0; i < out.size(); ++i) out[i] = box.stop[i] - box.start[i];
   Shape shape(std::move(out));
@@ -77,7 +77,7 @@ void slice_kernel(const SliceParams& p, const KernelArgs& args) {
   if (args.outputs[0]->num_elements() == 0) return;
   const Tensor& in = *args.inputs[0];
   Tensor& out = *args.outputs[0];
-  const Result<Box> box = resolve(p, in.shape());
+  const Result<SliceRegion> box = resolve(p, in.shape());
   assert(box.ok());
   const std::size_t rank = in.shape().rank();
   const std::size_t elem = dtype_size(in.dtype());

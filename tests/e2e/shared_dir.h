@@ -21,4 +21,18 @@ inline std::optional<std::filesystem::path> shared_dir() {
   return std::nullopt;
 }
 
+// Set in CI (.ci/run): there a missing ../shared is a failure, not a silent skip.
+inline bool shared_required() {
+  const char* env = std::getenv("INGOT_REQUIRE_SHARED");
+  return env != nullptr && std::string(env) == "1";
+}
+
 }  // namespace ingot::testing
+
+// First statement of a test that needs ../shared: skips without it (a checkout elsewhere), and
+// fails instead when INGOT_REQUIRE_SHARED=1, so that CI never passes on tests that did not run.
+#define INGOT_REQUIRE_SHARED(what)                                                              \
+  if (!::ingot::testing::shared_dir()) {                                                       \
+    if (::ingot::testing::shared_required()) FAIL() << "../shared not found: " << (what);      \
+    GTEST_SKIP() << "../shared not present: " << (what) << " skipped";                         \
+  }

@@ -11,7 +11,7 @@
 #include "runtime/npy.h"
 
 namespace ingot {
-namespace {
+namespace e2e_test_caffe_custom {
 
 using testing::ingot;
 using testing::TempDir;
@@ -104,5 +104,5 @@ TEST_F(CaffeCustom, KeepUnknownCarriesItAsAnOpaqueOpThatRunsOnceRegistered) {
   expect_scaled_tanh(plugin, 2.0f, 0.5f);
 }
 
-}  // namespace
+}  // namespace e2e_test_caffe_custom
 }  // namespace ingot

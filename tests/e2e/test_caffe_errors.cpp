@@ -9,7 +9,7 @@
 #include "e2e/cli_util.h"
 
 namespace ingot {
-namespace {
+namespace e2e_test_caffe_errors {
 
 namespace fs = std::filesystem;
 using testing::ingot;
@@ -204,5 +204,5 @@ TEST_F(CaffeErrors, KerasOnlyFlagsAreRefused) {
   EXPECT_NE(err.find("--params applies to Keras models"), std::string::npos) << err;
 }
 
-}  // namespace
+}  // namespace e2e_test_caffe_errors
 }  // namespace ingot

@@ -23,16 +23,13 @@
 #include "runtime/npy.h"
 
 namespace ingot {
-namespace {
+namespace e2e_test_caffe_models {
 
 namespace fs = std::filesystem;
 using testing::ingot;
 using testing::TempDir;
 
 fs::path fixtures() { return fs::path(INGOT_FIXTURES_DIR) / "caffe"; }
-
-#define REQUIRE_SHARED()                                                           \
-  if (!testing::shared_dir()) GTEST_SKIP() << "../shared not present: Caffe model test skipped"
 
 // Paths in meta.json are relative to the repository root ("../shared/models/...").
 std::string repo_path(const std::string& rel) {
@@ -143,7 +140,7 @@ void sort_rows(std::vector<Row>& rows) {
 class CaffeModels : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(CaffeModels, EveryStoredLayerAndTheDetectionsMatchOpenCV) {
-  REQUIRE_SHARED();
+  INGOT_REQUIRE_SHARED("Caffe model test");
   const fs::path dir = fixtures() / GetParam();
   const auto meta = nlohmann::json::parse(testing::slurp(dir / "meta.json"));
   TempDir tmp(std::string("ingot_caffe_") + GetParam());
@@ -220,5 +217,5 @@ TEST(CaffeModels, EveryFixtureCaseIsListed) {
   }
 }
 
-}  // namespace
+}  // namespace e2e_test_caffe_models
 }  // namespace ingot

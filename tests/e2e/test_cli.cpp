@@ -9,7 +9,7 @@
 #include "runtime/npy.h"
 
 namespace ingot {
-namespace {
+namespace e2e_test_cli {
 
 using testing::ingot;
 using testing::run_command;
@@ -191,5 +191,5 @@ TEST(Cli, OpsListsSchemasAndDocsAreGeneratedFromThem) {
   EXPECT_EQ(r.out, committed) << "docs/ops.md is stale: regenerate it with `ingot ops --markdown > docs/ops.md`";
 }
 
-}  // namespace
+}  // namespace e2e_test_cli
 }  // namespace ingot

@@ -10,7 +10,7 @@
 #include "runtime/npy.h"
 
 namespace ingot {
-namespace {
+namespace e2e_test_custom_layers {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -248,5 +248,5 @@ TEST(KerasUserOps, BadPluginsAreRejectedClearly) {
   EXPECT_FALSE(fs::exists(tmp / "m.ingot"));
 }
 
-}  // namespace
+}  // namespace e2e_test_custom_layers
 }  // namespace ingot

@@ -14,7 +14,7 @@
 #include "runtime/npy.h"
 
 namespace ingot {
-namespace {
+namespace e2e_test_keras_cases {
 
 namespace fs = std::filesystem;
 using testing::ingot;
@@ -138,9 +138,9 @@ GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SharedKerasCase);
 
 TEST(KerasOracleCases, AllCasesAreThere) {
   EXPECT_GE(committed_cases().size(), 75u);
-  if (!testing::shared_dir()) GTEST_SKIP() << "../shared not present: the 78 oracle cases there did not run";
+  INGOT_REQUIRE_SHARED("the 78 oracle cases there");
   EXPECT_EQ(shared_cases().size(), 78u);
 }
 
-}  // namespace
+}  // namespace e2e_test_keras_cases
 }  // namespace ingot

@@ -6,7 +6,7 @@
 #include "e2e/cli_util.h"
 
 namespace ingot {
-namespace {
+namespace e2e_test_keras_errors {
 
 using testing::ingot;
 using testing::TempDir;
@@ -65,5 +65,5 @@ TEST(KerasBadInput, InputShapeFlagFixesUnknownDims) {
   EXPECT_EQ(r.exit_code, 5) << r.err;
 }
 
-}  // namespace
+}  // namespace e2e_test_keras_errors
 }  // namespace ingot

@@ -18,7 +18,7 @@
 #include "runtime/npy.h"
 
 namespace ingot {
-namespace {
+namespace e2e_test_keras_keys {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -249,16 +249,16 @@ TEST(KerasStandardKeys, CommittedOracleCasesHaveNoUnreadKeys) {
 }
 
 TEST(KerasStandardKeys, SharedOracleCasesHaveNoUnreadKeys) {
+  INGOT_REQUIRE_SHARED("the unread-keys check of ../shared");
   const auto shared = testing::shared_dir();
-  if (!shared) GTEST_SKIP() << "../shared not present";
   const auto sources = oracle_sources(*shared / "oracle" / "cases");
   EXPECT_EQ(sources.size(), 78u);
   expect_no_unread_keys(sources, 150);
 }
 
 TEST(KerasStandardKeys, RealModelsHaveNoUnreadKeys) {
+  INGOT_REQUIRE_SHARED("the unread-keys check of ../shared");
   const auto shared = testing::shared_dir();
-  if (!shared) GTEST_SKIP() << "../shared not present";
   const fs::path m = *shared / "models";
   const fs::path ssd7_params = fs::path(INGOT_SOURCE_DIR) / "examples" / "ssd7-anchorboxes.params.json";
   const std::vector<Source> sources = {
@@ -286,5 +286,5 @@ TEST(KerasStandardKeys, RealModelsHaveNoUnreadKeys) {
   expect_no_unread_keys(sources, 400);
 }
 
-}  // namespace
+}  // namespace e2e_test_keras_keys
 }  // namespace ingot

@@ -10,7 +10,7 @@
 #include "runtime/npy.h"
 
 namespace ingot {
-namespace {
+namespace e2e_test_keras_models {
 
 namespace fs = std::filesystem;
 using testing::ingot;
@@ -20,9 +20,6 @@ fs::path models_dir() {
   const auto shared = testing::shared_dir();
   return shared ? *shared / "models" : fs::path();
 }
-
-#define REQUIRE_SHARED()                                                             \
-  if (models_dir().empty()) GTEST_SKIP() << "../shared not present: real-model test skipped"
 
 double max_abs_diff(const Tensor& a, const Tensor& b) {
   double worst = 0;
@@ -43,7 +40,7 @@ Tensor run_one(const TempDir& tmp, const std::string& model, const std::string& 
 }
 
 TEST(KerasRealModels, EveryModelConverts) {
-  REQUIRE_SHARED();
+  INGOT_REQUIRE_SHARED("real-model test");
   TempDir tmp("ingot_real_convert");
   struct Model {
     const char* path;
@@ -97,7 +94,7 @@ TEST(KerasRealModels, EveryModelConverts) {
 }
 
 TEST(KerasRealModels, Dl4jCnnBatchNormMatchesItsPredictions) {
-  REQUIRE_SHARED();
+  INGOT_REQUIRE_SHARED("real-model test");
   TempDir tmp("ingot_real_bn");
   const fs::path dir = models_dir() / "dl4j-cnn-batchnorm-io";
   // input.npy is float64 (5, 10, 10, 3); predictions.npy came from Keras 2.1.3 itself.
@@ -112,7 +109,7 @@ TEST(KerasRealModels, Dl4jCnnBatchNormMatchesItsPredictions) {
 }
 
 TEST(KerasRealModels, Dl4jActivationLayersMatchTheirStoredOutputs) {
-  REQUIRE_SHARED();
+  INGOT_REQUIRE_SHARED("real-model test");
   const fs::path dir = models_dir() / "dl4j-activations-io";
   for (const char* name : {"ReLU_2", "LeakyReLU_0"}) {
     SCOPED_TRACE(name);
@@ -137,7 +134,7 @@ TEST(KerasRealModels, Dl4jActivationLayersMatchTheirStoredOutputs) {
 }
 
 TEST(KerasRealModels, TeachableMachineReproducesThePublishedProbabilities) {
-  REQUIRE_SHARED();
+  INGOT_REQUIRE_SHARED("real-model test");
   TempDir tmp("ingot_real_tm");
   // The photo after PIL's ImageOps.fit(224x224, ANTIALIAS), as the model's own predictor does it
   // (scripts/gen_teachable_input.py); scaled here with the predictor's x / 127.0 - 1.
@@ -156,5 +153,5 @@ TEST(KerasRealModels, TeachableMachineReproducesThePublishedProbabilities) {
   for (int i = 0; i < 5; ++i) EXPECT_NEAR(100.0 * p.data<float>()[i], published[i], 0.05) << "class " << i;
 }
 
-}  // namespace
+}  // namespace e2e_test_keras_models
 }  // namespace ingot

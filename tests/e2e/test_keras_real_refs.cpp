@@ -21,7 +21,7 @@
 #include "runtime/npy.h"
 
 namespace ingot {
-namespace {
+namespace e2e_test_keras_real_refs {
 
 namespace fs = std::filesystem;
 using testing::ingot;
@@ -31,9 +31,6 @@ fs::path models_dir() {
   const auto shared = testing::shared_dir();
   return shared ? *shared / "models" : fs::path();
 }
-
-#define REQUIRE_SHARED()                                                             \
-  if (models_dir().empty()) GTEST_SKIP() << "../shared not present: real-model test skipped"
 
 struct Case {
   const char* dir;   // fixture folder, named after the model's folder in ../shared/models
@@ -168,7 +165,7 @@ void compare(const std::string& what, const Tensor& got, const Tensor& want, con
 class KerasRealRefs : public ::testing::TestWithParam<Case> {};
 
 TEST_P(KerasRealRefs, MatchesIndependentReference) {
-  REQUIRE_SHARED();
+  INGOT_REQUIRE_SHARED("real-model test");
   const Case& c = GetParam();
   const fs::path dir = fs::path(INGOT_FIXTURES_DIR) / "real_models" / c.dir;
   const auto index = nlohmann::json::parse(testing::slurp(dir / "index.json"));
@@ -232,5 +229,5 @@ TEST_P(KerasRealRefs, MatchesIndependentReference) {
 
 INSTANTIATE_TEST_SUITE_P(RealModels, KerasRealRefs, ::testing::ValuesIn(kCases), param_name);
 
-}  // namespace
+}  // namespace e2e_test_keras_real_refs
 }  // namespace ingot

@@ -7,7 +7,7 @@
 #include "e2e/cli_util.h"
 
 namespace ingot {
-namespace {
+namespace e2e_test_self_check {
 
 namespace fs = std::filesystem;
 using testing::ingot;
@@ -97,5 +97,5 @@ TEST(SelfCheck, RejectsMisuse) {
   EXPECT_TRUE(contains(r.err, "the file has none")) << r.err;
 }
 
-}  // namespace
+}  // namespace e2e_test_self_check
 }  // namespace ingot

@@ -10,7 +10,7 @@
 #include "format/format_test_util.h"
 
 namespace ingot::formattest {
-namespace {
+namespace format_test_atomic_write {
 
 namespace fs = std::filesystem;
 
@@ -94,5 +94,5 @@ TEST(FormatAtomicWrite, FailedOverwriteKeepsTheOldFile) {
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"m.ingot"});
 }
 
-}  // namespace
+}  // namespace format_test_atomic_write
 }  // namespace ingot::formattest

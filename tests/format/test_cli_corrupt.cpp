@@ -9,7 +9,7 @@
 #include "format/corruptions.h"
 
 namespace ingot::formattest {
-namespace {
+namespace format_test_cli_corrupt {
 
 struct CliResult {
   int exit_code = -1;
@@ -69,5 +69,5 @@ TEST(CliInspect, MissingFileIsAnIoError) {
   EXPECT_NE(r.err.find("absent.ingot"), std::string::npos) << r.err;
 }
 
-}  // namespace
+}  // namespace format_test_cli_corrupt
 }  // namespace ingot::formattest

@@ -9,7 +9,7 @@
 #include "format/format.h"
 
 namespace ingot::formattest {
-namespace {
+namespace format_test_corrupt {
 
 class FormatCorruption : public ::testing::TestWithParam<Corruption> {};
 
@@ -158,5 +158,5 @@ TEST(FormatFuzz, FlippingAnyByteOfASmallFileFailsCleanlyOrParses) {
   }
 }
 
-}  // namespace
+}  // namespace format_test_corrupt
 }  // namespace ingot::formattest

@@ -11,7 +11,7 @@
 #include "format/storage.h"
 
 namespace ingot::formattest {
-namespace {
+namespace format_test_roundtrip {
 
 void expect_round_trip(const ir::Graph& g, const OpRegistry& registry) {
   const Bytes bytes = serialize_or_die(g);
@@ -196,5 +196,5 @@ TEST(FormatStorage, TableIsConsistent) {
   EXPECT_EQ(format::stored_byte_size(*format::find_storage(ir::Storage::raw), DType::i64, 3), 24u);
 }
 
-}  // namespace
+}  // namespace format_test_roundtrip
 }  // namespace ingot::formattest

@@ -5,7 +5,7 @@
 #include "kernel_test_util.h"
 
 namespace ingot::testing_kernels {
-namespace {
+namespace kernels_test_conv2d {
 
 enum class Form { regular, grouped, depthwise, multiplier };
 
@@ -102,5 +102,5 @@ TEST(Conv2DKernel, LongSums) {
   EXPECT_TRUE(within_summation_bound(*result, 1025));
 }
 
-}  // namespace
+}  // namespace kernels_test_conv2d
 }  // namespace ingot::testing_kernels

@@ -2,7 +2,7 @@
 #include "kernel_test_util.h"
 
 namespace ingot::testing_kernels {
-namespace {
+namespace kernels_test_dense {
 
 TEST(DenseKernel, RandomShapes) {
   std::mt19937 rng(11);
@@ -28,5 +28,5 @@ TEST(DenseKernel, RandomShapes) {
   }
 }
 
-}  // namespace
+}  // namespace kernels_test_dense
 }  // namespace ingot::testing_kernels

@@ -3,7 +3,7 @@
 #include "kernel_test_util.h"
 
 namespace ingot::testing_kernels {
-namespace {
+namespace kernels_test_elementwise {
 
 OneOp binary(const std::string& op, const Shape& a, const Shape& b, std::mt19937& rng) {
   OneOp c;
@@ -112,5 +112,5 @@ TEST(ReduceMeanKernel, GlobalAveragePooling) {
   }
 }
 
-}  // namespace
+}  // namespace kernels_test_elementwise
 }  // namespace ingot::testing_kernels

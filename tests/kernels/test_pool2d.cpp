@@ -4,7 +4,7 @@
 #include "kernel_test_util.h"
 
 namespace ingot::testing_kernels {
-namespace {
+namespace kernels_test_pool2d {
 
 struct PoolCase {
   Shape x;
@@ -88,5 +88,5 @@ TEST(AvgPool2DKernel, CountingPadStaysOnReferenceWhenPadded) {
   EXPECT_TRUE(within_summation_bound(*unpadded, 10));
 }
 
-}  // namespace
+}  // namespace kernels_test_pool2d
 }  // namespace ingot::testing_kernels

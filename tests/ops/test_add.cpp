@@ -6,7 +6,7 @@
 #include "ops/op_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_add {
 
 using optest::fails_with;
 using optest::tensor;
@@ -123,5 +123,5 @@ TEST(AddKernel, EveryFixtureCaseIsTested) {
   EXPECT_EQ(listed, in_file);
 }
 
-}  // namespace
+}  // namespace ops_test_add
 }  // namespace ingot

@@ -1,7 +1,7 @@
 #include "ops/op_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_affine {
 
 using optest::fails_with;
 
@@ -32,5 +32,5 @@ TEST(AffineSchema, RejectsWrongTypesAndAbsurdValues) {
   EXPECT_TRUE(fails_with(optest::bind_status("Affine", {{"shift", 1.0}}), {"parameter 'shift' is not a parameter of op 'Affine'"}));
 }
 
-}  // namespace
+}  // namespace ops_test_affine
 }  // namespace ingot

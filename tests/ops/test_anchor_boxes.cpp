@@ -8,7 +8,7 @@
 #include "ops/ssd_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_anchor_boxes {
 
 using optest::fails_with;
 using ssdtest::infer_shape;
@@ -240,5 +240,5 @@ TEST(AnchorBoxesKernel, EveryFixtureCaseIsReplayed) {
        "one_cell_full_scale_clipped", "oracle_anchors_corners", "oracle_anchors_default"});
 }
 
-}  // namespace
+}  // namespace ops_test_anchor_boxes
 }  // namespace ingot

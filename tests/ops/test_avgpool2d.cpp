@@ -4,7 +4,7 @@
 #include "ops/spatial_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_avgpool2d {
 
 using optest::fails_with;
 using optest::tensor;
@@ -286,5 +286,5 @@ TEST(AvgPool2DKernel, NchwGivesTheTransposedNhwcResult) {
   }
 }
 
-}  // namespace
+}  // namespace ops_test_avgpool2d
 }  // namespace ingot

@@ -6,7 +6,7 @@
 #include "ops/math_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_batch_norm {
 
 using mathtest::filled;
 using optest::Constants;
@@ -237,5 +237,5 @@ TEST(BatchNormKernel, MatchesNumpy) {
                                  kRtol, kAtol);
 }
 
-}  // namespace
+}  // namespace ops_test_batch_norm
 }  // namespace ingot

@@ -7,7 +7,7 @@
 #include "ops/ssd_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_caffe_normalize {
 
 using optest::fails_with;
 using optest::tensor;
@@ -135,5 +135,5 @@ TEST(CaffeNormalizeKernel, MatchesNumpy) {
   ssdtest::expect_cases_listed("caffenormalize.json", names);
 }
 
-}  // namespace
+}  // namespace ops_test_caffe_normalize
 }  // namespace ingot

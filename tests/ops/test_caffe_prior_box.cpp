@@ -9,7 +9,7 @@
 #include "ops/ssd_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_caffe_prior_box {
 
 using optest::fails_with;
 using optest::tensor;
@@ -264,5 +264,5 @@ TEST(CaffePriorBoxKernel, MatchesNumpy) {
   ssdtest::expect_cases_listed("caffepriorbox.json", names);
 }
 
-}  // namespace
+}  // namespace ops_test_caffe_prior_box
 }  // namespace ingot

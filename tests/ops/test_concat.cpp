@@ -4,7 +4,7 @@
 #include "ops/spatial_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_concat {
 
 using optest::fails_with;
 using optest::tensor;
@@ -133,5 +133,5 @@ TEST(ConcatKernel, EveryFixtureCaseIsTested) {
   spatialtest::expect_cases_listed("concat.json", kFixtureCases, false);
 }
 
-}  // namespace
+}  // namespace ops_test_concat
 }  // namespace ingot

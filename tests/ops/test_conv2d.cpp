@@ -5,7 +5,7 @@
 #include "ops/op_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_conv2d {
 
 using optest::Constants;
 using optest::fails_with;
@@ -339,5 +339,5 @@ TEST(Conv2DKernel, NchwGivesTheTransposedNhwcResult) {
   EXPECT_TRUE(optest::all_close(nchw, optest::nhwc_to_nchw(nhwc), 0, 0));
 }
 
-}  // namespace
+}  // namespace ops_test_conv2d
 }  // namespace ingot

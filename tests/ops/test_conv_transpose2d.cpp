@@ -4,7 +4,7 @@
 #include "ops/spatial_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_conv_transpose2d {
 
 using optest::Constants;
 using optest::fails_with;
@@ -410,5 +410,5 @@ TEST(ConvTranspose2DKernel, IsTheAdjointOfConv2DWithTheSameWeights) {
   EXPECT_EQ(dot(y, u), dot(x, v));
 }
 
-}  // namespace
+}  // namespace ops_test_conv_transpose2d
 }  // namespace ingot

@@ -8,7 +8,7 @@
 #include "ops/ssd_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_decode_detections {
 
 using optest::fails_with;
 using optest::tensor;
@@ -217,5 +217,5 @@ TEST(DecodeDetectionsKernel, MatchesNumpy) {
                                 "defaults_with_image_size", "iou_0_7_confidence_0_02_batch2"});
 }
 
-}  // namespace
+}  // namespace ops_test_decode_detections
 }  // namespace ingot

@@ -5,7 +5,7 @@
 #include "ops/op_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_dense {
 
 using optest::Constants;
 using optest::fails_with;
@@ -153,5 +153,5 @@ TEST(DenseKernel, EveryFixtureCaseIsTested) {
   EXPECT_EQ(listed, in_file);
 }
 
-}  // namespace
+}  // namespace ops_test_dense
 }  // namespace ingot

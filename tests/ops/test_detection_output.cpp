@@ -8,7 +8,7 @@
 #include "ops/ssd_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_detection_output {
 
 using optest::fails_with;
 using optest::tensor;
@@ -323,5 +323,5 @@ TEST(DetectionOutputKernel, MatchesNumpy) {
   ssdtest::expect_cases_listed("detectionoutput.json", names);
 }
 
-}  // namespace
+}  // namespace ops_test_detection_output
 }  // namespace ingot

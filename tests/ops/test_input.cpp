@@ -4,7 +4,7 @@
 #include "ops/op_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_input {
 
 using optest::fails_with;
 using L = std::vector<std::int64_t>;
@@ -85,5 +85,5 @@ TEST(InputShape, RejectsMoreThan2To40Elements) {
       {"parameter 'shape'", "element count must be at most 2^40", "got [1048576, 1048576, 2]"}));
 }
 
-}  // namespace
+}  // namespace ops_test_input
 }  // namespace ingot

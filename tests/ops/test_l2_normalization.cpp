@@ -7,7 +7,7 @@
 #include "ops/ssd_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_l2_normalization {
 
 using optest::fails_with;
 using optest::tensor;
@@ -80,5 +80,5 @@ TEST(L2NormalizationKernel, EveryFixtureCaseIsReplayed) {
                                 "single_channel_is_sign_times_gamma", "oracle_norm_pierluigi"});
 }
 
-}  // namespace
+}  // namespace ops_test_l2_normalization
 }  // namespace ingot

@@ -7,7 +7,7 @@
 #include "ops/ssd_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_lrn {
 
 using optest::fails_with;
 using optest::tensor;
@@ -126,5 +126,5 @@ TEST(LRNKernel, MatchesNumpy) {
   ssdtest::expect_cases_listed("lrn.json", names);
 }
 
-}  // namespace
+}  // namespace ops_test_lrn
 }  // namespace ingot

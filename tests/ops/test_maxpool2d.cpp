@@ -5,7 +5,7 @@
 #include "ops/op_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_maxpool2d {
 
 using optest::fails_with;
 using optest::tensor;
@@ -260,5 +260,5 @@ TEST(MaxPool2DKernel, NchwGivesTheTransposedNhwcResult) {
   EXPECT_TRUE(optest::all_close(nchw, optest::nhwc_to_nchw(nhwc), 0, 0));
 }
 
-}  // namespace
+}  // namespace ops_test_maxpool2d
 }  // namespace ingot

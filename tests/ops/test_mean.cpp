@@ -5,7 +5,7 @@
 #include "ops/math_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_mean {
 
 using optest::fails_with;
 using optest::tensor;
@@ -75,5 +75,5 @@ TEST(MeanKernel, MatchesNumpy) {
       kAtol);
 }
 
-}  // namespace
+}  // namespace ops_test_mean
 }  // namespace ingot

@@ -6,7 +6,7 @@
 #include "ops/math_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_minimum {
 
 using optest::fails_with;
 using optest::tensor;
@@ -82,5 +82,5 @@ TEST(MinimumKernel, MatchesNumpy) {
       kAtol);
 }
 
-}  // namespace
+}  // namespace ops_test_minimum
 }  // namespace ingot

@@ -5,7 +5,7 @@
 #include "ops/math_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_mul {
 
 using optest::fails_with;
 using optest::tensor;
@@ -72,5 +72,5 @@ TEST(MulKernel, MatchesNumpy) {
       kAtol);
 }
 
-}  // namespace
+}  // namespace ops_test_mul
 }  // namespace ingot

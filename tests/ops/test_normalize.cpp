@@ -8,7 +8,7 @@
 #include "ops/ssd_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_normalize {
 
 using optest::fails_with;
 using optest::tensor;
@@ -112,5 +112,5 @@ TEST(NormalizeKernel, EveryFixtureCaseIsReplayed) {
                                 "single_channel_is_sign_times_gamma", "oracle_norm_rykov8"});
 }
 
-}  // namespace
+}  // namespace ops_test_normalize
 }  // namespace ingot

@@ -5,7 +5,7 @@
 #include "ops/spatial_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_pad {
 
 using optest::fails_with;
 using optest::tensor;
@@ -127,5 +127,5 @@ TEST(PadKernel, EveryFixtureCaseIsTested) {
   spatialtest::expect_cases_listed("pad.json", kFixtureCases, false);
 }
 
-}  // namespace
+}  // namespace ops_test_pad
 }  // namespace ingot

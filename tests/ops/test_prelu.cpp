@@ -6,7 +6,7 @@
 #include "ops/math_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_prelu {
 
 using mathtest::filled;
 using optest::Constants;
@@ -130,5 +130,5 @@ TEST(PReLUKernel, MatchesNumpy) {
       kRtol, kAtol);
 }
 
-}  // namespace
+}  // namespace ops_test_prelu
 }  // namespace ingot

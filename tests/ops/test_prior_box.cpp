@@ -8,7 +8,7 @@
 #include "ops/ssd_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_prior_box {
 
 using optest::fails_with;
 using ssdtest::infer_shape;
@@ -232,5 +232,5 @@ TEST(PriorBoxKernel, EveryFixtureCaseIsReplayed) {
        "oracle_pb_noclip"});
 }
 
-}  // namespace
+}  // namespace ops_test_prior_box
 }  // namespace ingot

@@ -8,7 +8,7 @@
 #include "ops/math_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_reduce_max {
 
 using optest::fails_with;
 using optest::tensor;
@@ -72,5 +72,5 @@ TEST(ReduceMaxKernel, MatchesNumpy) {
                                  kRtol, kAtol);
 }
 
-}  // namespace
+}  // namespace ops_test_reduce_max
 }  // namespace ingot

@@ -6,7 +6,7 @@
 #include "ops/math_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_reduce_mean {
 
 using optest::fails_with;
 using optest::tensor;
@@ -148,5 +148,5 @@ TEST(ReduceMeanKernel, MatchesNumpy) {
                                  kRtol, kAtol);
 }
 
-}  // namespace
+}  // namespace ops_test_reduce_mean
 }  // namespace ingot

@@ -6,7 +6,7 @@
 #include "ops/op_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_relu {
 
 using optest::fails_with;
 using optest::tensor;
@@ -141,5 +141,5 @@ TEST(ReLUSchema, RejectsNanParameters) {
 }
 
 
-}  // namespace
+}  // namespace ops_test_relu
 }  // namespace ingot

@@ -4,7 +4,7 @@
 #include "ops/spatial_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_reshape {
 
 using optest::fails_with;
 using optest::tensor;
@@ -111,5 +111,5 @@ TEST(ReshapeKernel, EveryFixtureCaseIsTested) {
   spatialtest::expect_cases_listed("reshape.json", kFixtureCases, false);
 }
 
-}  // namespace
+}  // namespace ops_test_reshape
 }  // namespace ingot

@@ -5,7 +5,7 @@
 #include "ops/spatial_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_resize {
 
 using optest::fails_with;
 using optest::tensor;
@@ -231,5 +231,5 @@ TEST(ResizeKernel, NchwGivesTheTransposedNhwcResult) {
   }
 }
 
-}  // namespace
+}  // namespace ops_test_resize
 }  // namespace ingot

@@ -5,7 +5,7 @@
 #include "ops/math_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_scale {
 
 using mathtest::filled;
 using optest::Constants;
@@ -129,5 +129,5 @@ TEST(ScaleKernel, MatchesNumpy) {
       "scale.json", {"nchw_axis1_bias", "axis_last_no_bias", "axis_minus2_bias"}, kRtol, kAtol);
 }
 
-}  // namespace
+}  // namespace ops_test_scale
 }  // namespace ingot

@@ -4,7 +4,7 @@
 #include "ops/spatial_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_slice {
 
 using optest::fails_with;
 using optest::tensor;
@@ -161,5 +161,5 @@ TEST(SliceKernel, EveryFixtureCaseIsTested) {
   spatialtest::expect_cases_listed("slice.json", kFixtureCases, false);
 }
 
-}  // namespace
+}  // namespace ops_test_slice
 }  // namespace ingot

@@ -6,7 +6,7 @@
 #include "ops/math_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_softmax {
 
 using optest::fails_with;
 using optest::tensor;
@@ -102,5 +102,5 @@ TEST(SoftmaxKernel, MatchesNumpy) {
       kRtol, kAtol);
 }
 
-}  // namespace
+}  // namespace ops_test_softmax
 }  // namespace ingot

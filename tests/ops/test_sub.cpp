@@ -4,7 +4,7 @@
 #include "ops/math_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_sub {
 
 using optest::fails_with;
 using optest::tensor;
@@ -72,5 +72,5 @@ TEST(SubKernel, MatchesNumpy) {
       kAtol);
 }
 
-}  // namespace
+}  // namespace ops_test_sub
 }  // namespace ingot

@@ -4,7 +4,7 @@
 #include "ops/spatial_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_transpose {
 
 using optest::fails_with;
 using optest::tensor;
@@ -116,5 +116,5 @@ TEST(TransposeKernel, EveryFixtureCaseIsTested) {
   spatialtest::expect_cases_listed("transpose.json", kFixtureCases, false);
 }
 
-}  // namespace
+}  // namespace ops_test_transpose
 }  // namespace ingot

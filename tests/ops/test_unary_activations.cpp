@@ -28,7 +28,7 @@
 #include "ops/op_test_util.h"
 
 namespace ingot {
-namespace {
+namespace ops_test_unary_activations {
 
 using optest::fails_with;
 using optest::tensor;
@@ -372,5 +372,5 @@ TEST(PowerKernel, EdgesFollowPowAndCaffe) {
   EXPECT_TRUE(std::isnan(apply1("Power", {{"power", 2.0}, {"scale", 0.5}, {"shift", 1.0}}, kNaN)));
 }
 
-}  // namespace
+}  // namespace ops_test_unary_activations
 }  // namespace ingot

@@ -11,7 +11,7 @@
 #include "runtime/session.h"
 
 namespace ingot {
-namespace {
+namespace plan_test_passes {
 
 Tensor random_tensor(const Shape& shape, std::mt19937& rng, float lo = -1, float hi = 1) {
   Tensor t = Tensor::allocate(DType::f32, shape).value();
@@ -232,5 +232,5 @@ TEST(PlanPasses, KeepAllValuesRunsNoRewrite) {
   EXPECT_EQ(p.steps.size(), 3u);
 }
 
-}  // namespace
+}  // namespace plan_test_passes
 }  // namespace ingot

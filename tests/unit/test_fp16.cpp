@@ -10,7 +10,7 @@
 #include "core/fp16.h"
 
 namespace ingot {
-namespace {
+namespace unit_test_fp16 {
 
 std::uint32_t bits(float f) { return std::bit_cast<std::uint32_t>(f); }
 
@@ -122,5 +122,5 @@ TEST(Fp16, SpanConversions) {
   EXPECT_EQ(back, in);  // all three are exactly representable in half
 }
 
-}  // namespace
+}  // namespace unit_test_fp16
 }  // namespace ingot

@@ -6,7 +6,7 @@
 #include "ops/registry.h"
 
 namespace ingot::ir {
-namespace {
+namespace unit_test_ir {
 
 // x -> relu_a -> relu_b -> out, plus a second chain, built out of order on purpose.
 Graph chain() {
@@ -152,5 +152,5 @@ TEST(IrVerify, RejectsInputOpWithHostileShape) {
   EXPECT_NE(verify_message(g).find("element count must be at most 2^40"), std::string::npos);
 }
 
-}  // namespace
+}  // namespace unit_test_ir
 }  // namespace ingot::ir

@@ -5,7 +5,7 @@
 #include "frontends/keras/layer_context.h"
 
 namespace ingot::keras {
-namespace {
+namespace unit_test_keras_config {
 
 using Values = StandardKeys::Values;
 
@@ -75,5 +75,5 @@ TEST(KerasConfig, ReviewSortsSavedKeysIntoFoundWithoutEffectAndUnread) {
   EXPECT_EQ(r.diagnostics[1].message, "not saved, defaults used: groups = 1");
 }
 
-}  // namespace
+}  // namespace unit_test_keras_config
 }  // namespace ingot::keras

@@ -5,7 +5,7 @@
 #include "runtime/memory_plan.h"
 
 namespace ingot::runtime {
-namespace {
+namespace unit_test_memory_plan {
 
 bool overlap(std::size_t a0, std::size_t a1, std::size_t b0, std::size_t b1) { return a0 < b1 && b0 < a1; }
 
@@ -60,5 +60,5 @@ TEST(MemoryPlan, RandomGraphsNeverOverlapLiveBuffers) {
   }
 }
 
-}  // namespace
+}  // namespace unit_test_memory_plan
 }  // namespace ingot::runtime

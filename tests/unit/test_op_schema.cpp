@@ -5,7 +5,7 @@
 #include "ops/registry.h"
 
 namespace ingot {
-namespace {
+namespace unit_test_op_schema {
 
 struct DemoParams {
   std::int64_t count = 0;
@@ -177,5 +177,5 @@ TEST(OpRegistry, ListsOpsSortedAndBuiltinsAreAllThere) {
   }
 }
 
-}  // namespace
+}  // namespace unit_test_op_schema
 }  // namespace ingot

@@ -3,7 +3,7 @@
 #include "ingot/status.h"
 
 namespace ingot {
-namespace {
+namespace unit_test_status {
 
 Result<int> parse_positive(int v) {
   if (v <= 0) return bad_input("value must be > 0, got " + std::to_string(v));
@@ -53,5 +53,5 @@ TEST(Status, KindNames) {
   EXPECT_EQ(static_cast<int>(ErrorKind::verification), 3);
 }
 
-}  // namespace
+}  // namespace unit_test_status
 }  // namespace ingot

@@ -5,7 +5,7 @@
 #include "ingot/tensor.h"
 
 namespace ingot {
-namespace {
+namespace unit_test_tensor {
 
 TEST(Shape, CountsAndText) {
   EXPECT_EQ(Shape({2, 3, 4}).element_count(), 24);
@@ -63,5 +63,5 @@ TEST(Tensor, ViewSharesMemoryAndKeepsOwnerAlive) {
   EXPECT_TRUE(weak.expired());
 }
 
-}  // namespace
+}  // namespace unit_test_tensor
 }  // namespace ingot

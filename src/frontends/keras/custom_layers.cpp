@@ -7,15 +7,6 @@
 namespace ingot::keras {
 namespace {
 
-std::string short_json(const json& v, std::size_t limit = 300) {
-  std::string s = v.dump();
-  return s.size() > limit ? s.substr(0, limit - 3) + "..." : s;
-}
-
-void add(LayerReport& r, Severity s, const std::string& key, const std::string& message) {
-  r.diagnostics.push_back({s, key, message});
-}
-
 std::size_t edit_distance(const std::string& a, const std::string& b) {
   std::vector<std::size_t> row(b.size() + 1);
   for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
@@ -86,10 +77,10 @@ std::string describe_lambda(const Layer& layer) {
       for (const auto& id : ids) joined += (joined.empty() ? "" : ", ") + id;
       if (!joined.empty()) out += ", code names: " + joined;
     }
-    if (f.size() > 2 && !f[2].is_null()) out += ", closure constants " + short_json(f[2]);
+    if (f.size() > 2 && !f[2].is_null()) out += ", closure constants " + json_excerpt(f[2], 300);
   }
-  if (c.contains("arguments") && !c["arguments"].empty()) out += ", arguments " + short_json(c["arguments"]);
-  if (c.contains("output_shape") && !c["output_shape"].is_null()) out += ", output_shape " + short_json(c["output_shape"]);
+  if (c.contains("arguments") && !c["arguments"].empty()) out += ", arguments " + json_excerpt(c["arguments"], 300);
+  if (c.contains("output_shape") && !c["output_shape"].is_null()) out += ", output_shape " + json_excerpt(c["output_shape"], 300);
   return out;
 }
 
@@ -100,26 +91,26 @@ void review_lambda(const Layer& layer, const ReviewSettings& s, LayerReport& r) 
     if (auto it = s.params->layers.find(layer.name); it != s.params->layers.end()) entry = &it->second;
   }
   if (entry == nullptr || !entry->contains("op")) {
-    add(r, Severity::error, "",
+    r.add(Severity::error, "",
         describe_lambda(layer) + ". Map it to an ingot op in a parameter file (--params), e.g. " +
             "{\"" + layer.name + "\": {\"op\": \"Affine\", \"scale\": 1.0, \"offset\": 0.0}} or {\"op\": \"Identity\"}");
     return;
   }
   if (!(*entry)["op"].is_string()) {
-    add(r, Severity::error, "op", "key 'op' of the parameter file entry must be an op name, got " + short_json((*entry)["op"]));
+    r.add(Severity::error, "op", "key 'op' of the parameter file entry must be an op name, got " + json_excerpt((*entry)["op"], 300));
     return;
   }
   r.op = (*entry)["op"].get<std::string>();
-  add(r, Severity::note, "op", describe_lambda(layer) + "; mapped to op " + quote(r.op) + " by the parameter file");
+  r.add(Severity::note, "op", describe_lambda(layer) + "; mapped to op " + quote(r.op) + " by the parameter file");
   if (r.op == "Identity") {
-    if (entry->size() > 1) add(r, Severity::error, "", "op 'Identity' takes no parameters, got " + short_json(*entry));
+    if (entry->size() > 1) r.add(Severity::error, "", "op 'Identity' takes no parameters, got " + json_excerpt(*entry, 300));
     return;
   }
   const OpDef* def = s.registry.find(r.op);
   if (def == nullptr) {
     std::vector<std::string> ops{"Identity"};
     for (const OpDef* d : s.registry.all()) ops.push_back(d->schema.name);
-    add(r, Severity::error, "op", "key 'op' must name an ingot op, got " + quote(r.op) + " (closest: " + closest_names(r.op, ops) + ")");
+    r.add(Severity::error, "op", "key 'op' must name an ingot op, got " + quote(r.op) + " (closest: " + closest_names(r.op, ops) + ")");
     return;
   }
   // The saved config describes the Python function, not the op: only the file's values count.
@@ -146,10 +137,10 @@ std::optional<AttrValue> infer_attr(const json& v) {
 }
 
 void review_unknown(const Layer& layer, const ReviewSettings& s, LayerReport& r) {
-  const std::string config = short_json(layer.config, 400);
+  const std::string config = json_excerpt(layer.config, 400);
   if (!s.keep_unknown) {
     r.kind = LayerKind::unknown;
-    add(r, Severity::error, "",
+    r.add(Severity::error, "",
         "class " + quote(layer.class_name) + " must be a known Keras layer class, got an unknown one (closest known: " +
             closest_names(layer.class_name, suggestible_classes(s.registry)) + "); its saved config: " + config +
             ". Register an op of that name (--plugin), or carry it as an opaque op with --keep-unknown");
@@ -160,7 +151,7 @@ void review_unknown(const Layer& layer, const ReviewSettings& s, LayerReport& r)
   if (s.registry.find(r.op) == nullptr) {
     Status st = s.registry.add(opaque_op(r.op, "Keras class"));
     if (!st.ok()) {
-      add(r, Severity::error, "", st.message());
+      r.add(Severity::error, "", st.message());
       return;
     }
   }
@@ -170,10 +161,10 @@ void review_unknown(const Layer& layer, const ReviewSettings& s, LayerReport& r)
       r.params.push_back({key, *attr, Origin::model_file});
     } else {
       r.params.push_back({key, AttrValue(value.dump()), Origin::model_file});
-      add(r, Severity::warning, key, "key " + quote(key) + " has a nested value, kept as its JSON text: " + short_json(value));
+      r.add(Severity::warning, key, "key " + quote(key) + " has a nested value, kept as its JSON text: " + json_excerpt(value, 300));
     }
   }
-  add(r, Severity::warning, "",
+  r.add(Severity::warning, "",
       "class " + quote(layer.class_name) + " is unknown: carried as opaque op " + quote(r.op) +
           " with its saved config as attributes; ingot assumes it keeps its input's shape, and it runs only once a kernel is registered for it");
 }
@@ -238,7 +229,7 @@ LayerReport review_layer(const Layer& layer, const std::string& model_name, cons
   resolve_params(def->schema, layer, layer.config, settings.params, r);
   const bool only_base = std::all_of(r.saved_keys.begin(), r.saved_keys.end(), is_base_layer_key);
   if (!r.missing.empty()) {
-    add(r, Severity::note, "",
+    r.add(Severity::note, "",
         only_base ? "the model file stores only the base keys (name, trainable) for this layer: class " + quote(layer.class_name) +
                         " has no get_config(), so Keras never saved its parameters"
                   : "class " + quote(layer.class_name) + "'s get_config() leaves out required parameters");

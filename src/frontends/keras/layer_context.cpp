@@ -5,11 +5,6 @@
 namespace ingot::keras {
 namespace {
 
-std::string shown(const json& v) {
-  std::string s = v.dump();
-  return s.size() > 120 ? s.substr(0, 117) + "..." : s;
-}
-
 }  // namespace
 
 void Config::mark(const std::string& key) const {
@@ -33,7 +28,7 @@ void Config::defaulted(const std::string& key, const json& value) const {
 }
 
 Status Config::wrong(const std::string& key, const std::string& want) const {
-  return bad_input("key " + quote(key) + " must be " + want + ", got " + (j_.contains(key) ? shown(j_[key]) : "nothing"));
+  return bad_input("key " + quote(key) + " must be " + want + ", got " + (j_.contains(key) ? json_excerpt(j_[key], 120) : "nothing"));
 }
 
 Result<std::int64_t> Config::integer(const std::string& key) const {

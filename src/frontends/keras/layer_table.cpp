@@ -107,11 +107,6 @@ bool key_matches(const std::string& pattern, const std::string& key) {
   return key.size() > suffix.size() && key.compare(key.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
-std::string shown(const json& v) {
-  std::string s = v.dump();
-  return s.size() > 120 ? s.substr(0, 117) + "..." : s;
-}
-
 }  // namespace
 
 bool has_no_effect(const std::string& class_name, const std::string& key) {
@@ -135,7 +130,7 @@ void review_keys(const Layer& layer, const KeyUse& use, LayerReport& report) {
       } else {
         keys.unread.emplace_back(key, value);
         std::string message = "key ";
-        message.append(quote(key)).append(" = ").append(shown(value)).append(
+        message.append(quote(key)).append(" = ").append(json_excerpt(value, 120)).append(
             " is not read by ingot; results may differ if it matters");
         report.diagnostics.push_back({Severity::warning, key, message});
       }
@@ -145,7 +140,7 @@ void review_keys(const Layer& layer, const KeyUse& use, LayerReport& report) {
   if (!keys.defaulted.empty()) {
     std::string list;
     for (const auto& [key, value] : keys.defaulted) {
-      list.append(list.empty() ? "" : ", ").append(key).append(" = ").append(shown(value));
+      list.append(list.empty() ? "" : ", ").append(key).append(" = ").append(json_excerpt(value, 120));
     }
     report.diagnostics.push_back({Severity::note, "", std::string("not saved, defaults used: ").append(list)});
   }

@@ -14,6 +14,9 @@ namespace ingot::keras {
 
 using json = nlohmann::json;
 
+// A value's JSON text for a message, cut to at most `limit` characters (ending in "...").
+std::string json_excerpt(const json& v, std::size_t limit);
+
 // One tensor of one call of a layer: inbound_nodes' [layer, node_index, tensor_index].
 struct TensorRef3 {
   std::string layer;

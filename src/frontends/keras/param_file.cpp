@@ -10,11 +10,6 @@ namespace {
 
 constexpr const char* kClassPrefix = "class:";
 
-std::string short_json(const json& v) {
-  std::string s = v.dump();
-  return s.size() > 200 ? s.substr(0, 197) + "..." : s;
-}
-
 std::string type_text(const ParamSpec& spec) {
   std::string t = attr_type_name(spec.type);
   const std::string c = describe_constraints(spec);
@@ -101,10 +96,6 @@ std::string param_names(const OpSchema& schema) {
   return out.empty() ? "none" : out;
 }
 
-void add(LayerReport& r, Severity s, const std::string& key, const std::string& message) {
-  r.diagnostics.push_back({s, key, message});
-}
-
 struct Source {
   const json* values;
   Origin origin;
@@ -127,10 +118,10 @@ Result<ParamFile> ParamFile::parse(const json& j, const std::string& path) {
   ParamFile f;
   f.path = path;
   const std::string where = "read parameter file " + quote(path);
-  if (!j.is_object()) return bad_input(where + ": it must be a JSON object of layer names, got " + short_json(j));
+  if (!j.is_object()) return bad_input(where + ": it must be a JSON object of layer names, got " + json_excerpt(j, 200));
   for (const auto& [key, value] : j.items()) {
     if (!value.is_object()) {
-      return bad_input(where + ": entry " + quote(key) + " must be an object of config keys, got " + short_json(value));
+      return bad_input(where + ": entry " + quote(key) + " must be an object of config keys, got " + json_excerpt(value, 200));
     }
     if (key.rfind(kClassPrefix, 0) == 0) {
       f.classes[key.substr(std::string(kClassPrefix).size())] = value;
@@ -164,7 +155,7 @@ bool is_base_layer_key(const std::string& key) {
 
 Result<AttrValue> json_to_attr(const ParamSpec& spec, const json& value) {
   auto converted = convert(spec, value);
-  if (!converted.ok()) return bad_input("must be " + type_text(spec) + ", got " + short_json(value));
+  if (!converted.ok()) return bad_input("must be " + type_text(spec) + ", got " + json_excerpt(value, 200));
   return converted;
 }
 
@@ -207,15 +198,15 @@ void resolve_params(const OpSchema& schema, const Layer& layer, const json& save
       // A misspelt key in the parameter file must not pass silently; a saved key the op does
       // not take is worth a warning (the layer may compute something ingot does not).
       const bool from_file = from->origin != Origin::model_file;
-      add(report, from_file ? Severity::error : Severity::warning, key,
-          "key " + quote(key) + " = " + short_json((*from->values)[key]) + origin_phrase(from->origin) +
+      report.add(from_file ? Severity::error : Severity::warning, key,
+          "key " + quote(key) + " = " + json_excerpt((*from->values)[key], 200) + origin_phrase(from->origin) +
               " is not a parameter of op " + quote(schema.name) + (from_file ? "" : " and is ignored") +
               "; its parameters: " + param_names(schema));
       continue;
     }
     if (spec->type == AttrType::tensor) {
       if (from != nullptr) {
-        add(report, Severity::warning, key,
+        report.add(Severity::warning, key,
             "key " + quote(key) + " is a weight of op " + quote(schema.name) + "; the config value is ignored");
       }
       continue;
@@ -224,14 +215,14 @@ void resolve_params(const OpSchema& schema, const Layer& layer, const json& save
     if (value == nullptr || value->is_null()) {  // null is Python's None: not given
       if (spec->required) {
         report.missing.push_back(key);
-        add(report, Severity::error, key,
+        report.add(Severity::error, key,
             "key " + quote(key) + " is required (" + type_text(*spec) + ": " + spec->doc + "), got " +
                 (value ? "None" : "nothing"));
       } else if (spec->default_value) {
         report.params.push_back({key, *spec->default_value, Origin::default_value});
-        add(report, Severity::note, key, "key " + quote(key) + " not saved: using the default " + attr_to_string(*spec->default_value));
+        report.add(Severity::note, key, "key " + quote(key) + " not saved: using the default " + attr_to_string(*spec->default_value));
       } else {
-        add(report, Severity::note, key, "key " + quote(key) + " not set (optional, no default)");
+        report.add(Severity::note, key, "key " + quote(key) + " not set (optional, no default)");
       }
       continue;
     }
@@ -241,7 +232,7 @@ void resolve_params(const OpSchema& schema, const Layer& layer, const json& save
       std::string msg = st.message();
       if (msg.rfind("parameter ", 0) == 0) msg = msg.substr(10);
       if (msg.rfind("must", 0) == 0) msg = quote(key) + " " + msg;
-      add(report, Severity::error, key, "key " + msg + origin_phrase(from->origin));
+      report.add(Severity::error, key, "key " + msg + origin_phrase(from->origin));
       continue;
     }
     report.params.push_back({key, *attr, from->origin});
@@ -255,9 +246,9 @@ void resolve_params(const OpSchema& schema, const Layer& layer, const json& save
       for (const ParamValue& p : report.params) supplied |= p.key == key && p.origin != Origin::default_value;
       if (saved_has) continue;
       if (supplied) {
-        add(report, Severity::note, key, "key " + quote(key) + " comes from the parameter file (" + k.source + " never saves it)");
+        report.add(Severity::note, key, "key " + quote(key) + " comes from the parameter file (" + k.source + " never saves it)");
       } else {
-        add(report, Severity::warning, key,
+        report.add(Severity::warning, key,
             "key " + quote(key) + " is not saved: " + k.source + " leaves it out of get_config(), so the default applies. " +
                 k.consequence + " Supply the value the model was built with in a parameter file (--params).");
       }

@@ -65,6 +65,9 @@ struct LayerReport {
   std::vector<Diagnostic> diagnostics;
 
   bool has_errors() const;
+  void add(Severity severity, const std::string& key, const std::string& message) {
+    diagnostics.push_back({severity, key, message});
+  }
 };
 
 struct ImportReport {
