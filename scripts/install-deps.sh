@@ -11,7 +11,9 @@ packages=(
   libcli11-dev                       # the `ingot` command line
   libxxhash-dev                      # .ingot whole-file checksum (XXH3-64)
   libprotobuf-dev protobuf-compiler  # Caffe .prototxt / .caffemodel (importer only)
-  libxnnpack-dev libpthreadpool-dev # the runtime's optimized kernels and their thread pool
+  libdnnl-dev                        # the runtime's convolution and dense kernels (oneDNN)
+  libxnnpack-dev libpthreadpool-dev  # the runtime's other optimized kernels and their thread pool
+  libcpuinfo-dev                     # capping the kernels' CPU dispatch level (INGOT_CPU_LEVEL)
   libstb-dev                         # decoding test photos (jpeg/png) for end-to-end checks
   libgtest-dev libgmock-dev          # unit tests
   libbenchmark-dev                   # `ingot bench` style micro-benchmarks

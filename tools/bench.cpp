@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 #include <random>
 
+#include "kernels/cpu_level.h"
 #include "runtime/graph_stats.h"
 #include "runtime/npy.h"
 #include "runtime/session.h"
@@ -95,6 +96,8 @@ Status bench(const BenchOptions& o) {
       {"model", o.model},
       {"threads", session.threads()},
       {"kernels", o.runtime.reference ? "reference" : "optimized"},
+      {"conv_kernels", o.runtime.reference ? "reference" : o.runtime.conv_kernels},
+      {"cpu_level", kernels::describe_cpu_level()},
       {"runs", o.runs},
       {"warmup", o.warmup},
       {"load_plan_ms", load_ms},
@@ -118,7 +121,12 @@ Status bench(const BenchOptions& o) {
     return {};
   }
   std::printf("model        %s\n", o.model.c_str());
-  std::printf("kernels      %s, %d thread(s)\n", o.runtime.reference ? "reference" : "optimized", session.threads());
+  if (o.runtime.reference) {
+    std::printf("kernels      reference, %d thread(s)\n", session.threads());
+  } else {
+    std::printf("kernels      optimized (conv/dense: %s), %d thread(s), CPU level %s\n", o.runtime.conv_kernels.c_str(),
+                session.threads(), kernels::describe_cpu_level().c_str());
+  }
   std::printf("load + plan  %.2f ms\n", load_ms);
   std::printf("latency      median %.3f ms   min %.3f   max %.3f   (%d runs after %d warm-up)\n", median,
               sorted.front(), sorted.back(), o.runs, o.warmup);

@@ -50,6 +50,7 @@ bool is_storage_name(const std::string& weights);
 // The options run, check and bench share: which kernels and how many threads.
 struct RuntimeFlags {
   bool reference = false;
+  std::string conv_kernels = "onednn";
   int threads = 0;  // 0: the machine's cores
 };
 void add_runtime_flags(CLI::App& cmd, RuntimeFlags& flags);

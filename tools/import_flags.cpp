@@ -10,6 +10,10 @@ void add_runtime_flags(CLI::App& cmd, RuntimeFlags& flags) {
   cmd.add_flag("--reference", flags.reference,
                "run the stored graph on the reference kernels alone, without plan-time optimization (to bisect a "
                "suspected kernel bug)");
+  cmd.add_option("--conv-kernels", flags.conv_kernels,
+                 "library of the convolution and dense kernels: onednn (default, the faster here, see docs/runtime.md) or "
+                 "xnnpack")
+      ->check(CLI::IsMember({"onednn", "xnnpack"}));
   cmd.add_option("--threads", flags.threads, "worker threads (default: the machine's cores)")->check(CLI::Range(1, 1024));
 }
 
@@ -17,6 +21,7 @@ runtime::PlanOptions plan_options(const RuntimeFlags& flags) {
   runtime::PlanOptions plan;
   plan.reference = flags.reference;
   plan.threads = flags.threads;
+  plan.conv_library = flags.conv_kernels == "xnnpack" ? kernels::ConvLibrary::xnnpack : kernels::ConvLibrary::onednn;
   return plan;
 }
 namespace {

@@ -9,6 +9,7 @@
 #include "core/mapped_file.h"
 #include "format/format.h"
 #include "format/storage.h"
+#include "kernels/cpu_level.h"
 #include "runtime/session.h"
 #include "plan/plan_graph.h"
 #include "tools/commands.h"
@@ -74,6 +75,7 @@ struct Report {
 ordered_json plan_json(const Report& r) {
   ordered_json j;
   j["threads"] = r.threads;
+  j["cpu_level"] = kernels::describe_cpu_level();
   j["passes"] = ordered_json::array();
   for (const auto& pass : plan::passes()) j["passes"].push_back({{"name", pass.name}, {"doc", pass.doc}});
   j["rewrites"] = r.rewrites;
@@ -83,7 +85,8 @@ ordered_json plan_json(const Report& r) {
 }
 
 void print_plan(const Report& r) {
-  std::cout << "\nplan (" << r.threads << " thread(s); the stored graph is unchanged)\n  passes, in order:\n";
+  std::cout << "\nplan (" << r.threads << " thread(s), CPU level " << kernels::describe_cpu_level()
+            << "; the stored graph is unchanged)\n  passes, in order:\n";
   for (const auto& pass : plan::passes()) {
     const std::string prefix = std::string(pass.name) + ":";
     const auto count = std::count_if(r.rewrites.begin(), r.rewrites.end(),

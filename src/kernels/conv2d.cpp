@@ -1,10 +1,17 @@
-// Conv2D on NHWC activations through XNNPACK: indirect GEMM for regular and grouped
+// Conv2D on NHWC activations, through oneDNN (the default) or XNNPACK.
+//
+// oneDNN: one convolution primitive per node, weights reordered once from ingot's OIHW (which
+// is oneDNN's oihw / goihw) into the blocked layout the primitive chose; bias and the fused
+// clamp run inside it as post-ops.
+//
+// XNNPACK: indirect GEMM for regular and grouped
 // convolutions, its depthwise micro-kernels when every group has one input channel (the
 // depthwise-multiplier form included). Weights are repacked once from ingot's OIHW into what
 // XNNPACK's packer reads (OHWI, or HWO for depthwise); XNNPACK then packs them into its own
 // blocked layout, so the repacked copy is dropped before the first run.
 #include <vector>
 
+#include "kernels/onednn.h"
 #include "kernels/ops.h"
 #include "kernels/xnnpack.h"
 #include "ops/params.h"
@@ -42,12 +49,68 @@ std::vector<float> to_hwo(const Tensor& w) {
   return out;
 }
 
+Result<std::unique_ptr<Kernel>> prepare_onednn(const ops::Conv2DParams& p, const KernelRequest& r) {
+  using dnnl::memory;
+  using tag = memory::format_tag;
+  const Shape& x = r.inputs[0]->shape();  // N, H, W, C
+  const Shape& y = r.outputs[0]->shape();
+  const Shape& w = p.weights.shape();
+  const std::string what = "oneDNN conv2d";
+  try {
+    const memory::desc src({x[0], x[3], x[1], x[2]}, memory::data_type::f32, tag::nhwc);
+    const memory::desc dst({y[0], y[3], y[1], y[2]}, memory::data_type::f32, tag::nhwc);
+    // OIHW with O = groups * (O / groups) is goihw, byte for byte.
+    const memory::dims wdims = p.groups == 1 ? memory::dims{w[0], w[1], w[2], w[3]}
+                                             : memory::dims{p.groups, w[0] / p.groups, w[1], w[2], w[3]};
+    const memory::desc have_w(wdims, memory::data_type::f32, p.groups == 1 ? tag::oihw : tag::goihw);
+    const memory::desc any_w(wdims, memory::data_type::f32, tag::any);
+    const memory::desc bias({w[0]}, memory::data_type::f32, tag::x);
+    const memory::dims strides{p.strides[0], p.strides[1]};
+    const memory::dims dilations{p.dilations[0] - 1, p.dilations[1] - 1};  // oneDNN counts the gaps
+    const memory::dims pad_l{p.pads[0], p.pads[1]}, pad_r{p.pads[2], p.pads[3]};
+    const auto desc = p.bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                               dnnl::algorithm::convolution_direct, src, any_w, bias,
+                                                               dst, strides, dilations, pad_l, pad_r)
+                             : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
+                                                               dnnl::algorithm::convolution_direct, src, any_w, dst,
+                                                               strides, dilations, pad_l, pad_r);
+    onednn::use_threads(r.pool->threads());  // the primitive blocks its work for this count
+    const bool residual = r.inputs.size() == 2;  // y = conv + bias + residual, then the clamp
+    const dnnl::convolution_forward::primitive_desc pd(desc, onednn::post_ops(r.clamp, residual ? &dst : nullptr),
+                                                       onednn::engine());
+    INGOT_ASSIGN_OR_RETURN(dnnl::memory weights, onednn::reorder_weights(have_w, pd.weights_desc(), p.weights));
+    std::vector<std::pair<int, dnnl::memory>> args{{DNNL_ARG_SRC, onednn::wrap(src, *r.inputs[0])},
+                                                   {DNNL_ARG_WEIGHTS, std::move(weights)},
+                                                   {DNNL_ARG_DST, onednn::wrap(dst, *r.outputs[0])}};
+    if (p.bias) {
+      INGOT_ASSIGN_OR_RETURN(dnnl::memory b, onednn::reorder_weights(bias, bias, *p.bias));
+      args.emplace_back(DNNL_ARG_BIAS, std::move(b));
+    }
+    if (residual) args.emplace_back(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, onednn::wrap(dst, *r.inputs[1]));
+    return std::unique_ptr<Kernel>(std::make_unique<onednn::PrimitiveKernel>(
+        dnnl::convolution_forward(pd), std::move(args), r.pool->threads(),
+        std::string("onednn conv2d ") + pd.impl_info_str() + (residual ? " + residual" : "")));
+  } catch (const dnnl::error& e) {
+    return onednn::declined(e, what);
+  }
+}
+
 }  // namespace
 
 bool conv2d_supported(const ops::Conv2DParams&) { return true; }  // NCHW through nchw.cpp
 
+bool conv2d_accepts_residual(const ops::Conv2DParams& p, ConvLibrary library) {
+  return p.layout == "NHWC" && library == ConvLibrary::onednn && onednn::available();
+}
+
 Result<std::unique_ptr<Kernel>> prepare_conv2d(const ops::Conv2DParams& p, const KernelRequest& r) {
-  if (p.layout != "NHWC" || !xnn::available()) return std::unique_ptr<Kernel>();
+  if (p.layout != "NHWC") return std::unique_ptr<Kernel>();
+  if (r.conv_library == ConvLibrary::onednn && onednn::available()) {
+    INGOT_ASSIGN_OR_RETURN(auto kernel, prepare_onednn(p, r));
+    if (kernel) return kernel;
+  }
+  // XNNPACK has no summand input: a fused residual then runs on the reference kernel.
+  if (!xnn::available() || r.inputs.size() != 1) return std::unique_ptr<Kernel>();
   const Shape& x = r.inputs[0]->shape();  // N, H, W, C
   const Shape& w = p.weights.shape();
   const bool depthwise = is_depthwise(p);

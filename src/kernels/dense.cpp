@@ -1,11 +1,51 @@
-// Dense through XNNPACK's fully-connected GEMM: ingot's [out, in] weights are exactly what its
+// Dense through oneDNN's inner product (the default; weights reordered once into its layout,
+// bias and clamp as post-ops) or XNNPACK's fully-connected GEMM: ingot's [out, in] weights are exactly what its
 // packer reads, so the only plan-time work is XNNPACK's own packing. Leading axes are rows.
+#include "kernels/onednn.h"
 #include "kernels/ops.h"
 #include "kernels/xnnpack.h"
 
 namespace ingot::kernels {
+namespace {
+
+Result<std::unique_ptr<Kernel>> prepare_onednn(const ops::DenseParams& p, const KernelRequest& r) {
+  using dnnl::memory;
+  using tag = memory::format_tag;
+  const std::int64_t out_features = p.weights.shape()[0], in_features = p.weights.shape()[1];
+  const std::int64_t rows = r.inputs[0]->num_elements() / in_features;
+  try {
+    const memory::desc src({rows, in_features}, memory::data_type::f32, tag::nc);
+    const memory::desc dst({rows, out_features}, memory::data_type::f32, tag::nc);
+    const memory::desc have_w({out_features, in_features}, memory::data_type::f32, tag::oi);
+    const memory::desc any_w({out_features, in_features}, memory::data_type::f32, tag::any);
+    const memory::desc bias({out_features}, memory::data_type::f32, tag::x);
+    const auto desc = p.bias ? dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, src, any_w, bias, dst)
+                             : dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, src, any_w, dst);
+    onednn::use_threads(r.pool->threads());
+    const dnnl::inner_product_forward::primitive_desc pd(desc, onednn::post_ops(r.clamp, nullptr), onednn::engine());
+    INGOT_ASSIGN_OR_RETURN(dnnl::memory weights, onednn::reorder_weights(have_w, pd.weights_desc(), p.weights));
+    std::vector<std::pair<int, dnnl::memory>> args{{DNNL_ARG_SRC, onednn::wrap(src, *r.inputs[0])},
+                                                   {DNNL_ARG_WEIGHTS, std::move(weights)},
+                                                   {DNNL_ARG_DST, onednn::wrap(dst, *r.outputs[0])}};
+    if (p.bias) {
+      INGOT_ASSIGN_OR_RETURN(dnnl::memory b, onednn::reorder_weights(bias, bias, *p.bias));
+      args.emplace_back(DNNL_ARG_BIAS, std::move(b));
+    }
+    return std::unique_ptr<Kernel>(std::make_unique<onednn::PrimitiveKernel>(
+        dnnl::inner_product_forward(pd), std::move(args), r.pool->threads(),
+        std::string("onednn dense ") + pd.impl_info_str()));
+  } catch (const dnnl::error& e) {
+    return onednn::declined(e, "oneDNN dense");
+  }
+}
+
+}  // namespace
 
 Result<std::unique_ptr<Kernel>> prepare_dense(const ops::DenseParams& p, const KernelRequest& r) {
+  if (r.conv_library == ConvLibrary::onednn && onednn::available()) {
+    INGOT_ASSIGN_OR_RETURN(auto kernel, prepare_onednn(p, r));
+    if (kernel) return kernel;
+  }
   if (!xnn::available()) return std::unique_ptr<Kernel>();
   const auto out_features = static_cast<std::size_t>(p.weights.shape()[0]);
   const auto in_features = static_cast<std::size_t>(p.weights.shape()[1]);

@@ -57,6 +57,11 @@ class Kernel {
   virtual std::string name() const = 0;
 };
 
+// Which library runs Conv2D and Dense. oneDNN is the default, chosen by measurement
+// (docs/runtime.md); XNNPACK stays selectable to compare and to bisect (--conv-kernels).
+enum class ConvLibrary { onednn, xnnpack };
+const char* conv_library_name(ConvLibrary library);
+
 struct KernelRequest {
   std::string_view op;
   const void* params = nullptr;  // the op's bound parameters (ops/params.h)
@@ -64,6 +69,7 @@ struct KernelRequest {
   std::span<Tensor* const> outputs;
   Clamp clamp;                   // fused activation; only where accepts_clamp() said yes
   const ThreadPool* pool = nullptr;
+  ConvLibrary conv_library = ConvLibrary::onednn;
   // Memory the kernel may use while it runs, shared with the session's other steps: at
   // least scratch_bytes(request) bytes, 64-byte aligned (empty when that is 0).
   std::span<std::byte> scratch;
@@ -80,6 +86,10 @@ Result<std::unique_ptr<Kernel>> prepare(const KernelRequest& request);
 // Whether prepare() takes a fused clamp for a node of `op` with these parameters and input
 // infos: the activation-fusion pass asks before it fuses.
 bool accepts_clamp(std::string_view op, const void* params, std::span<const TensorInfo> inputs);
+
+// Whether prepare() takes a residual summand as a second input of a node of `op` (a Conv2D
+// whose kernel adds it inside, oneDNN's binary post-op): the residual-fusion pass asks.
+bool accepts_residual(std::string_view op, const void* params, ConvLibrary library);
 
 // Extra bytes the optimized kernels may read (never write) past the end of an activation:
 // vector loads of the last elements. The runtime leaves this much slack after its arena.

@@ -53,4 +53,8 @@ bool accepts_clamp(std::string_view op, const void* params, std::span<const Tens
   return false;
 }
 
+bool accepts_residual(std::string_view op, const void* params, ConvLibrary library) {
+  return op == "Conv2D" && conv2d_accepts_residual(params_of<ops::Conv2DParams>(params), library);
+}
+
 }  // namespace ingot::kernels

@@ -1,5 +1,7 @@
 #include "kernels/xnnpack.h"
 
+#include "kernels/cpu_level.h"
+
 #include <pthreadpool.h>
 
 #include <cstdio>
@@ -29,10 +31,14 @@ std::string describe(const Clamp& clamp) {
   return text;
 }
 
+const char* conv_library_name(ConvLibrary library) {
+  return library == ConvLibrary::onednn ? "onednn" : "xnnpack";
+}
+
 namespace xnn {
 
 bool available() {
-  static const bool ok = xnn_initialize(nullptr) == xnn_status_success;
+  static const bool ok = (apply_cpu_level(), xnn_initialize(nullptr) == xnn_status_success);
   return ok;
 }
 

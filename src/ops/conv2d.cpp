@@ -4,7 +4,12 @@
 //       x[n, oh*sh - pad_top + ky*dh, ow*sw - pad_left + kx*dw, g*Cg + ic] * W[o, ic, ky, kx]
 // where g = o / (O / groups), Cg = C / groups and padded positions read as zero. Weights are
 // OIHW whatever the activation layout, so importers transpose Keras' HWIO kernels once.
+// An optional second input `residual`, of the output's shape, is added last:
+//   y = conv + bias + residual
+// Importers never write it: the plan pass fuse_residual_add does, for a residual Add whose
+// other operand it is (float addition commutes, so the result is the Add's, bit for bit).
 #include <cassert>
+#include <optional>
 
 #include "ops/common.h"
 #include "ops/params.h"
@@ -67,6 +72,10 @@ Result<std::vector<TensorInfo>> infer_conv2d(const Conv2DParams& p,
       ops::window_positions("width", x.w, p.pads[1], p.pads[3], window_w, p.strides[1], false));
   const Shape out = ops::image_shape(layout, x.n, out_h, out_w, w[0]);
   INGOT_TRY(ops::check_output_shape(out));
+  if (in.size() == 2 && (in[1].dtype != DType::f32 || in[1].shape != out)) {
+    return bad_input("input 1 (the residual summand) must be f32 of the output's shape " + out.to_string() + ", got " +
+                     dtype_name(in[1].dtype) + " " + in[1].shape.to_string());
+  }
   return ops::single({out, DType::f32});
 }
 
@@ -77,6 +86,8 @@ void conv2d_kernel(const Conv2DParams& p, const KernelArgs& args) {
   const auto x = args.inputs[0]->data<float>();
   const auto w = p.weights.data<float>();
   auto y = args.outputs[0]->mutable_data<float>();
+  std::optional<std::span<const float>> residual;
+  if (args.inputs.size() == 2) residual = args.inputs[1]->data<float>();
   const Shape& ws = p.weights.shape();
   const std::int64_t group_in = ws[1], kh = ws[2], kw = ws[3];
   const std::int64_t group_out = ws[0] / p.groups;
@@ -102,6 +113,7 @@ void conv2d_kernel(const Conv2DParams& p, const KernelArgs& args) {
           }
           // Bias last, as TF's BiasAdd and Caffe's bias GEMM do.
           if (p.bias) acc += p.bias->data<float>()[o];
+          if (residual) acc += (*residual)[yg.offset(n, oh, ow, o)];
           y[yg.offset(n, oh, ow, o)] = acc;
         }
       }
@@ -136,7 +148,9 @@ OpDef make_Conv2D_op() {
           .choices(ops::layout_choices());
   return make_op<Conv2DParams>(
       {.name = "Conv2D",
-       .doc = "2-D convolution (cross-correlation) with strides, dilations, pads and groups."},
+       .doc = "2-D convolution (cross-correlation) with strides, dilations, pads and groups; an optional second "
+              "input of the output's shape is added to the result (a fused residual Add).",
+       .max_inputs = 2},
       params, infer_conv2d, conv2d_kernel);
 }
 

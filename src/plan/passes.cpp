@@ -8,6 +8,8 @@ const std::vector<Pass>& passes() {
       {"drop_identity", "remove nodes that return their input (unit Affine, same-shape Reshape)", drop_identity},
       {"fold_batch_norm", "fold BatchNorm / Scale / Affine into the preceding Conv2D or Dense", fold_batch_norm},
       {"fold_pad", "fold a zero spatial Pad into the padding of the Conv2Ds reading it", fold_pad},
+      {"fuse_residual_add", "add a residual Add's other operand inside the Conv2D producing its first",
+       fuse_residual_add},
       {"fuse_activation", "run a clamp-form ReLU (ReLU, ReLU6) inside the kernel producing its input",
        fuse_activation},
   };

@@ -25,6 +25,8 @@ struct PlanGraph {
   std::map<std::string, kernels::Clamp> clamps;
   // One line per rewrite: "fold_batch_norm: 'bn1' into 'conv1'".
   std::vector<std::string> log;
+  // The library the Conv2D / Dense kernels will come from: what they can fuse depends on it.
+  kernels::ConvLibrary conv_library = kernels::ConvLibrary::onednn;
 };
 
 struct PassOptions {
@@ -48,6 +50,7 @@ Status optimize(PlanGraph& plan, const OpRegistry& registry, const PassOptions& 
 Status drop_identity(PlanGraph& plan, const OpRegistry& registry);
 Status fold_batch_norm(PlanGraph& plan, const OpRegistry& registry);
 Status fold_pad(PlanGraph& plan, const OpRegistry& registry);
+Status fuse_residual_add(PlanGraph& plan, const OpRegistry& registry);
 Status fuse_activation(PlanGraph& plan, const OpRegistry& registry);
 
 // -- helpers the passes share (graph_edit.cpp)

@@ -5,6 +5,7 @@
 #include <unordered_map>
 
 #include "format/format.h"
+#include "kernels/cpu_level.h"
 #include "runtime/fold.h"
 #include "plan/plan_graph.h"
 #include "runtime/memory_plan.h"
@@ -40,7 +41,8 @@ Result<Session> Session::plan(ir::Graph graph, const OpRegistry& registry, const
   INGOT_TRY(ir::verify(graph, registry));
   Session session;
   if (!options.reference) {
-    plan::PlanGraph optimized{std::move(graph), {}, {}};
+    if (const auto level = kernels::requested_cpu_level(); !level.ok()) return level.status();
+    plan::PlanGraph optimized{std::move(graph), {}, {}, options.conv_library};
     INGOT_TRY(plan::optimize(optimized, registry, {.keep_all_values = options.keep_all_values}));
     graph = std::move(optimized.graph);
     session.pass_log_ = std::move(optimized.log);
@@ -137,7 +139,8 @@ Status Session::prepare_kernels(const PlanOptions& options) {
                                   .inputs = step.inputs,
                                   .outputs = step.outputs,
                                   .clamp = step.clamp,
-                                  .pool = pool_.get()};
+                                  .pool = pool_.get(),
+                                  .conv_library = options.conv_library};
   };
   std::size_t scratch = 0;
   for (Step& step : steps_) {

@@ -35,6 +35,8 @@ struct PlanOptions {
   bool reference = false;
   // Worker threads of the session's pool; 0: the machine's cores.
   int threads = 0;
+  // The library of the Conv2D and Dense kernels (--conv-kernels).
+  kernels::ConvLibrary conv_library = kernels::ConvLibrary::onednn;
 };
 
 // Time spent per step over the runs since the profile was reset.

@@ -49,9 +49,10 @@ TEST_F(TinyCnn, RunMatchesIndependentNumpyReference) {
   expect_matches(dir_ / "out/output_0.npy", "expected_f32.npy");
 }
 
-// The same independent reference on the reference kernels alone and on 1 and 2 threads.
+// The same independent reference on the reference kernels alone, on 1 and 2 threads, and with
+// XNNPACK convolutions.
 TEST_F(TinyCnn, ReferenceAndThreadedRunsMatchNumpyReference) {
-  for (const char* flags : {"--reference", "--threads 1", "--threads 2", "--reference --threads 2"}) {
+  for (const char* flags : {"--reference", "--threads 1", "--threads 2", "--reference --threads 2", "--conv-kernels xnnpack"}) {
     const std::string out = dir_ / (std::string("out_") + std::to_string(std::strlen(flags)));
     auto r = ingot("run " + dir_ / "model.ingot" + " -i " + dir_ / "input.npy" + " -o " + out + " " + flags);
     ASSERT_EQ(r.exit_code, 0) << flags << ": " << r.err;
@@ -63,16 +64,23 @@ TEST_F(TinyCnn, ReferenceAndThreadedRunsMatchNumpyReference) {
 TEST_F(TinyCnn, InspectPlanListsPassesRewritesAndKernels) {
   auto r = ingot("inspect --plan " + dir_ / "model.ingot");
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  for (const char* s : {"plan (", "fold_batch_norm", "fuse_activation", "steps (", "xnnpack conv2d"}) {
+  for (const char* s : {"plan (", "CPU level", "fold_batch_norm", "fuse_residual_add", "fuse_activation", "steps (",
+                        "onednn conv2d", "+ residual"}) {
     EXPECT_NE(r.out.find(s), std::string::npos) << "missing: " << s << "\n" << r.out;
   }
+  r = ingot("inspect --plan --conv-kernels xnnpack " + dir_ / "model.ingot");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("xnnpack conv2d"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("onednn"), std::string::npos) << r.out;
   r = ingot("inspect --plan --reference " + dir_ / "model.ingot");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.find("xnnpack"), std::string::npos) << r.out;
+  EXPECT_EQ(r.out.find("onednn"), std::string::npos) << r.out;
+  EXPECT_EQ(ingot("inspect --plan --conv-kernels blas " + dir_ / "model.ingot").exit_code, 1);
   r = ingot("inspect --plan --json " + dir_ / "model.ingot");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["plan"]["passes"].size(), 4u);
+  EXPECT_EQ(j["plan"]["passes"].size(), 5u);
   EXPECT_FALSE(j["plan"]["steps"].empty());
 }
 

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "ir/graph.h"
+#include "kernels/cpu_level.h"
 #include "ir/passes.h"
 #include "runtime/session.h"
 
@@ -63,7 +64,14 @@ struct Comparison {
   std::string kernel;  // what the optimized plan ran for node "op"
 };
 
-inline Result<Comparison> compare_paths(const OneOp& c, int threads = 1) {
+// The library that runs Conv2D / Dense when `library` is asked for: oneDNN needs SSE4.1, so
+// at INGOT_CPU_LEVEL=sse2 XNNPACK runs them.
+inline const char* expected_library(kernels::ConvLibrary library) {
+  return library == kernels::ConvLibrary::onednn && kernels::onednn_allowed() ? "onednn" : "xnnpack";
+}
+
+inline Result<Comparison> compare_paths(const OneOp& c, int threads = 1,
+                                        kernels::ConvLibrary library = kernels::ConvLibrary::onednn) {
   Comparison out;
   INGOT_ASSIGN_OR_RETURN(ir::Graph g, c.graph(false));
   runtime::PlanOptions ref;
@@ -73,6 +81,7 @@ inline Result<Comparison> compare_paths(const OneOp& c, int threads = 1) {
   out.reference = std::move(ref_out[0]);
   runtime::PlanOptions opt;
   opt.threads = threads;
+  opt.conv_library = library;
   INGOT_ASSIGN_OR_RETURN(auto opt_session, runtime::Session::plan(g, default_registry(), opt));
   INGOT_ASSIGN_OR_RETURN(auto opt_out, opt_session.run(c.inputs));
   out.optimized = std::move(opt_out[0]);

@@ -1,4 +1,4 @@
-// Conv2D: XNNPACK's igemm and depthwise kernels against the reference on a randomized sweep
+// Conv2D: oneDNN's convolutions and XNNPACK's igemm and depthwise kernels against the reference on a randomized sweep
 // of every form the op has (strides, dilations, asymmetric pads, groups, depthwise with and
 // without a multiplier, odd sizes, batch 2, f32 and f16 storage, both layouts, 1 and 2 threads).
 // NCHW runs through the NHWC kernels and the layout adapter (kernels/nchw.cpp).
@@ -71,17 +71,21 @@ void sweep(Form form, const std::string& layout, int cases, std::uint32_t seed) 
   std::mt19937 rng(seed);
   for (int i = 0; i < cases; ++i) {
     const ConvCase k = random_case(rng, form, layout);
-    SCOPED_TRACE(k.describe());
-    auto result = compare_paths(make_conv(k, rng), i % 2 == 0 ? 1 : 2);
-    ASSERT_TRUE(result.ok()) << result.status().message();
-    const double terms = static_cast<double>(k.c / k.groups * k.kh * k.kw + (k.bias ? 1 : 0));
-    EXPECT_TRUE(within_summation_bound(*result, terms));
-    EXPECT_NE(result->kernel.find("xnnpack conv2d"), std::string::npos) << result->kernel;
-    if (layout == "NCHW") {
-      EXPECT_NE(result->kernel.find("(NCHW via NHWC)"), std::string::npos) << result->kernel;
-    }
-    if (k.groups > 1 && (form == Form::depthwise || form == Form::multiplier)) {
-      EXPECT_NE(result->kernel.find("depthwise"), std::string::npos) << result->kernel;
+    const OneOp conv = make_conv(k, rng);
+    for (const auto library : {kernels::ConvLibrary::onednn, kernels::ConvLibrary::xnnpack}) {
+      SCOPED_TRACE(k.describe() + " on " + kernels::conv_library_name(library));
+      auto result = compare_paths(conv, i % 2 == 0 ? 1 : 2, library);
+      ASSERT_TRUE(result.ok()) << result.status().message();
+      const double terms = static_cast<double>(k.c / k.groups * k.kh * k.kw + (k.bias ? 1 : 0));
+      EXPECT_TRUE(within_summation_bound(*result, terms));
+      const std::string want = std::string(expected_library(library)) + " conv2d";
+      EXPECT_EQ(result->kernel.rfind(want, 0), 0u) << result->kernel;
+      if (layout == "NCHW") {
+        EXPECT_NE(result->kernel.find("(NCHW via NHWC)"), std::string::npos) << result->kernel;
+      }
+      if (want == "xnnpack conv2d" && k.groups > 1 && (form == Form::depthwise || form == Form::multiplier)) {
+        EXPECT_NE(result->kernel.find("depthwise"), std::string::npos) << result->kernel;
+      }
     }
   }
 }
@@ -97,9 +101,12 @@ TEST(Conv2DKernel, DepthwiseNCHW) { sweep(Form::depthwise, "NCHW", 20, 6); }
 TEST(Conv2DKernel, LongSums) {
   std::mt19937 rng(7);
   ConvCase k{1, 7, 7, 1024, 96, 1, 1, 1, 1, 1, 1, 1, {0, 0, 0, 0}, true, "NHWC", ir::Storage::raw};
-  auto result = compare_paths(make_conv(k, rng), 2);
-  ASSERT_TRUE(result.ok()) << result.status().message();
-  EXPECT_TRUE(within_summation_bound(*result, 1025));
+  const OneOp conv = make_conv(k, rng);
+  for (const auto library : {kernels::ConvLibrary::onednn, kernels::ConvLibrary::xnnpack}) {
+    auto result = compare_paths(conv, 2, library);
+    ASSERT_TRUE(result.ok()) << result.status().message();
+    EXPECT_TRUE(within_summation_bound(*result, 1025)) << result->kernel;
+  }
 }
 
 }  // namespace kernels_test_conv2d

@@ -1,4 +1,4 @@
-// Dense: XNNPACK's fully-connected GEMM against the reference, rows from leading axes.
+// Dense: oneDNN's inner product and XNNPACK's fully-connected GEMM against the reference, rows from leading axes.
 #include "kernel_test_util.h"
 
 namespace ingot::testing_kernels {
@@ -21,10 +21,12 @@ TEST(DenseKernel, RandomShapes) {
     }
     c.inputs.push_back(random_tensor(x, rng));
     SCOPED_TRACE("x " + x.to_string() + " out " + std::to_string(out));
-    auto r = compare_paths(c, 1 + i % 2);
-    ASSERT_TRUE(r.ok()) << r.status().message();
-    EXPECT_EQ(r->kernel, "xnnpack dense gemm");
-    EXPECT_TRUE(within_summation_bound(*r, static_cast<double>(in + 1)));
+    for (const auto library : {kernels::ConvLibrary::onednn, kernels::ConvLibrary::xnnpack}) {
+      auto r = compare_paths(c, 1 + i % 2, library);
+      ASSERT_TRUE(r.ok()) << r.status().message();
+      EXPECT_EQ(r->kernel.rfind(std::string(expected_library(library)) + " dense", 0), 0u) << r->kernel;
+      EXPECT_TRUE(within_summation_bound(*r, static_cast<double>(in + 1))) << r->kernel;
+    }
   }
 }
 

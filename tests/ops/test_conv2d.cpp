@@ -37,10 +37,10 @@ Constants conv_weights(const Shape& w, std::int64_t bias_size = 0) {
   return c;
 }
 
-TEST(Conv2DSchema, IsRegisteredWithOneInputAndAKernel) {
+TEST(Conv2DSchema, IsRegisteredWithOneInputAnOptionalResidualAndAKernel) {
   const OpDef& def = optest::op("Conv2D");
   EXPECT_EQ(def.schema.min_inputs, 1);
-  EXPECT_EQ(def.schema.max_inputs, 1);
+  EXPECT_EQ(def.schema.max_inputs, 2);
   EXPECT_EQ(def.schema.num_outputs, 1);
   EXPECT_TRUE(def.kernel);
   const ParamSpec* strides = def.schema.find_param("strides");
@@ -337,6 +337,23 @@ TEST(Conv2DKernel, NchwGivesTheTransposedNhwcResult) {
   const Tensor nchw = optest::run1("Conv2D", attrs, c, {optest::nhwc_to_nchw(x)});
   ASSERT_FALSE(nhwc.empty());
   EXPECT_TRUE(optest::all_close(nchw, optest::nhwc_to_nchw(nhwc), 0, 0));
+}
+
+// The optional second input (written by the plan's fuse_residual_add): added after the bias.
+TEST(Conv2DResidual, IsAddedAfterTheBias) {
+  const Tensor x = tensor({1, 3, 3, 1}, {1, 2, 3, 4, 5, 6, 7, 8, 9});
+  const Tensor r = tensor({1, 2, 2, 1}, {100, -200, 0.25f, 4});
+  const Constants c{{"w", tensor({1, 1, 2, 2}, {1, 2, 3, 4})}, {"b", tensor({1}, {0.5f})}};
+  // Without the summand: 1+4+12+20 = 37 (+0.5), 47.5, 67.5, 77.5; then + r.
+  const Tensor y = optest::run1("Conv2D", conv_attrs({}, true), c, {x, r});
+  EXPECT_TRUE(optest::all_close(y, Shape{1, 2, 2, 1}, {137.5f, -152.5f, 67.75f, 81.5f}, 0, 0));
+}
+
+TEST(Conv2DResidual, MustHaveTheOutputShape) {
+  EXPECT_TRUE(fails_with(optest::infer("Conv2D", conv_attrs(), conv_weights({2, 3, 3, 3}),
+                                       optest::f32_infos({{1, 5, 5, 3}, {1, 3, 3, 1}})),
+                         {"input 1 (the residual summand) must be f32 of the output's shape [1, 3, 3, 2]",
+                          "got f32 [1, 3, 3, 1]"}));
 }
 
 }  // namespace ops_test_conv2d

@@ -55,7 +55,8 @@ struct Planned {
   std::vector<Tensor> optimized, reference;
 };
 
-Planned plan_and_compare(ir::Graph g, const std::vector<Tensor>& inputs, bool keep_all = false) {
+Planned plan_and_compare(ir::Graph g, const std::vector<Tensor>& inputs, bool keep_all = false,
+                         kernels::ConvLibrary library = kernels::ConvLibrary::onednn) {
   Planned p;
   EXPECT_TRUE(ir::infer_shapes(g, default_registry()).ok());
   runtime::PlanOptions ref;
@@ -65,6 +66,7 @@ Planned plan_and_compare(ir::Graph g, const std::vector<Tensor>& inputs, bool ke
   p.reference = ref_session->run(inputs).value();
   runtime::PlanOptions opt;
   opt.keep_all_values = keep_all;
+  opt.conv_library = library;
   auto session = runtime::Session::plan(g, default_registry(), opt);
   EXPECT_TRUE(session.ok()) << session.status().message();
   p.optimized = session->run(inputs).value();
@@ -80,6 +82,10 @@ Planned plan_and_compare(ir::Graph g, const std::vector<Tensor>& inputs, bool ke
   return p;
 }
 
+bool starts_ends(const std::string& s, const std::string& head, const std::string& tail) {
+  return s.rfind(head, 0) == 0 && s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
+}
+
 bool logged(const Planned& p, const std::string& text) {
   return std::any_of(p.log.begin(), p.log.end(), [&](const std::string& l) { return l.find(text) != std::string::npos; });
 }
@@ -89,11 +95,15 @@ TEST(PlanPasses, ConvBatchNormReLU6BecomesOneKernel) {
   b.input({2, 9, 7, 5});
   b.output(b.relu("act", b.batch_norm("bn", b.conv("conv", "x", 5, 8), 8)));
   std::mt19937 rng(1);
-  const Planned p = plan_and_compare(b.g, {random_tensor(Shape{2, 9, 7, 5}, rng)});
+  const Tensor x = random_tensor(Shape{2, 9, 7, 5}, rng);
+  const Planned p = plan_and_compare(b.g, {x});
   EXPECT_TRUE(logged(p, "fold_batch_norm: BatchNorm 'bn' into Conv2D 'conv'"));
   EXPECT_TRUE(logged(p, "fuse_activation: ReLU 'act' (clamp [0, 6]) into Conv2D 'conv'"));
   ASSERT_EQ(p.steps.size(), 1u);
-  EXPECT_EQ(p.steps[0].kernel, "xnnpack conv2d igemm + clamp [0, 6]");
+  EXPECT_TRUE(starts_ends(p.steps[0].kernel, "onednn conv2d", " + clamp [0, 6]")) << p.steps[0].kernel;
+  const Planned q = plan_and_compare(b.g, {x}, false, kernels::ConvLibrary::xnnpack);
+  ASSERT_EQ(q.steps.size(), 1u);
+  EXPECT_EQ(q.steps[0].kernel, "xnnpack conv2d igemm + clamp [0, 6]");
 }
 
 TEST(PlanPasses, NCHWBatchNormOnChannelAxisFolds) {
@@ -156,10 +166,88 @@ TEST(PlanPasses, ResidualAddReLUFuses) {
   b.g.add_node("add", "Add", {c, "x"});
   b.output(b.relu("act", "add", {}));
   std::mt19937 rng(7);
-  const Planned p = plan_and_compare(b.g, {random_tensor(Shape{1, 6, 6, 4}, rng)});
-  EXPECT_TRUE(logged(p, "fuse_activation: ReLU 'act' (clamp [0, inf]) into Add 'add'"));
-  ASSERT_EQ(p.steps.size(), 2u);
-  EXPECT_EQ(p.steps[1].kernel, "xnnpack add + clamp [0, inf]");
+  const Tensor x = random_tensor(Shape{1, 6, 6, 4}, rng);
+  // oneDNN adds the summand inside the convolution, then clamps: one kernel.
+  const Planned p = plan_and_compare(b.g, {x});
+  EXPECT_TRUE(logged(p, "fuse_residual_add: Add 'add' into Conv2D 'conv' (summand 'x')"));
+  EXPECT_TRUE(logged(p, "fuse_activation: ReLU 'act' (clamp [0, inf]) into Conv2D 'conv'"));
+  ASSERT_EQ(p.steps.size(), 1u);
+  EXPECT_TRUE(starts_ends(p.steps[0].kernel, "onednn conv2d", " + residual + clamp [0, inf]")) << p.steps[0].kernel;
+  // XNNPACK's convolution takes no summand: the ReLU fuses into the Add instead.
+  const Planned q = plan_and_compare(b.g, {x}, false, kernels::ConvLibrary::xnnpack);
+  EXPECT_FALSE(logged(q, "fuse_residual_add"));
+  EXPECT_TRUE(logged(q, "fuse_activation: ReLU 'act' (clamp [0, inf]) into Add 'add'"));
+  ASSERT_EQ(q.steps.size(), 2u);
+  EXPECT_EQ(q.steps[1].kernel, "xnnpack add + clamp [0, inf]");
+}
+
+// Add(convA, convB) with convB later in the node order: convA takes the Add over and reads
+// convB's output, so the plan must run convB first.
+TEST(PlanPasses, ResidualFromALaterConvFusesInDependencyOrder) {
+  Builder b;
+  b.input({2, 5, 7, 3});
+  const std::string a = b.conv("convA", "x", 3, 6);
+  const std::string pre = b.relu("pre", "x", {});
+  const std::string c = b.conv("convB", pre, 3, 6);
+  b.g.add_node("add", "Add", {a, c});
+  b.output("add");
+  std::mt19937 rng(17);
+  const Planned p = plan_and_compare(b.g, {random_tensor(Shape{2, 5, 7, 3}, rng)});
+  EXPECT_TRUE(logged(p, "fuse_residual_add: Add 'add' into Conv2D 'convA' (summand 'convB')"));
+  ASSERT_EQ(p.steps.size(), 3u);
+  EXPECT_EQ(p.steps[2].node, "convA");
+}
+
+TEST(PlanPasses, ResidualAddThatMustStay) {
+  std::mt19937 rng(18);
+  const Tensor x = random_tensor(Shape{1, 6, 6, 4}, rng);
+  {  // the convolution's output is also a graph output
+    Builder b;
+    b.input({1, 6, 6, 4});
+    b.g.add_node("add", "Add", {b.conv("conv", "x", 4, 4), "x"});
+    b.output("add");
+    b.output("conv");
+    EXPECT_FALSE(logged(plan_and_compare(b.g, {x}), "fuse_residual_add"));
+  }
+  {  // a second reader of the convolution's output
+    Builder b;
+    b.input({1, 6, 6, 4});
+    b.g.add_node("add", "Add", {b.conv("conv", "x", 4, 4), "x"});
+    b.output("add");
+    b.output(b.relu("side", "conv"));
+    EXPECT_FALSE(logged(plan_and_compare(b.g, {x}), "fuse_residual_add"));
+  }
+  {  // broadcasting: the other operand is smaller than the output
+    Builder b;
+    b.input({1, 6, 6, 4});
+    b.g.add_input("y", Shape{1, 1, 1, 4});
+    b.g.add_node("add", "Add", {b.conv("conv", "x", 4, 4), "y"});
+    b.output("add");
+    EXPECT_FALSE(logged(plan_and_compare(b.g, {x, random_tensor(Shape{1, 1, 1, 4}, rng)}), "fuse_residual_add"));
+  }
+  {  // a ReLU between the convolution and the Add: relu(conv) + x is not conv + x
+    Builder b;
+    b.input({1, 6, 6, 4});
+    b.g.add_node("add", "Add", {b.relu("act", b.conv("conv", "x", 4, 4), {}), "x"});
+    b.output("add");
+    const Planned p = plan_and_compare(b.g, {x});
+    EXPECT_FALSE(logged(p, "fuse_residual_add"));
+    EXPECT_TRUE(logged(p, "fuse_activation: ReLU 'act' (clamp [0, inf]) into Conv2D 'conv'"));
+  }
+  {  // three operands
+    Builder b;
+    b.input({1, 6, 6, 4});
+    b.g.add_node("add", "Add", {b.conv("conv", "x", 4, 4), "x", "x"});
+    b.output("add");
+    EXPECT_FALSE(logged(plan_and_compare(b.g, {x}), "fuse_residual_add"));
+  }
+  {  // NCHW: the layout adapter has no summand input
+    Builder b;
+    b.input({1, 4, 6, 6});
+    b.g.add_node("add", "Add", {b.conv("conv", "x", 4, 4, "NCHW"), "x"});
+    b.output("add");
+    EXPECT_FALSE(logged(plan_and_compare(b.g, {random_tensor(Shape{1, 4, 6, 6}, rng)}), "fuse_residual_add"));
+  }
 }
 
 TEST(PlanPasses, ZeroSpatialPadFoldsIntoConv) {

@@ -1,0 +1,56 @@
+// Shared plumbing of the oneDNN-backed kernels (Debian libdnnl-dev 2.6): the process's CPU
+// engine and stream, and the one Kernel class they all are: a primitive created at plan time
+// with its memory objects bound to the arena, executed as is in the run phase.
+//
+// Threads: Debian builds oneDNN on OpenMP (libgomp), so its workers are libgomp's, not the
+// session's pthreadpool. The thread count is an OpenMP setting of the calling thread; each
+// kernel sets its session's count before it runs (a field store in libgomp), so sessions with
+// different --threads in one process each get theirs.
+#pragma once
+
+#include <oneapi/dnnl/dnnl.hpp>
+
+#include <string>
+#include <vector>
+
+#include "kernels/kernel.h"
+
+namespace ingot::kernels::onednn {
+
+// False when oneDNN cannot run on this CPU (then XNNPACK or the reference kernels run).
+bool available();
+dnnl::engine& engine();
+
+// Sets the OpenMP thread count oneDNN uses from this thread on.
+void use_threads(int threads);
+
+// Memory over a tensor the arena owns (no copy).
+dnnl::memory wrap(const dnnl::memory::desc& desc, const Tensor& t);
+
+// Weights copied once into the layout the primitive chose (`want`), from ingot's layout (`have`).
+Result<dnnl::memory> reorder_weights(const dnnl::memory::desc& have, const dnnl::memory::desc& want, const Tensor& w);
+
+// A clamp and/or a residual summand as post-ops, in the order the op computes them:
+// y = clamp(conv(x) + bias + residual).
+dnnl::primitive_attr post_ops(const Clamp& clamp, const dnnl::memory::desc* residual);
+
+class PrimitiveKernel final : public Kernel {
+ public:
+  PrimitiveKernel(dnnl::primitive primitive, std::vector<std::pair<int, dnnl::memory>> args, int threads,
+                  std::string name);
+  void run() override;
+  std::string name() const override { return name_; }
+
+ private:
+  dnnl::primitive primitive_;
+  std::vector<std::pair<int, dnnl::memory>> memories_;  // keeps the handles alive
+  std::vector<dnnl_exec_arg_t> args_;                   // what execute reads: built once
+  int threads_;
+  std::string name_;
+};
+
+// What a prepare function returns when oneDNN threw: nullptr (the caller falls back) when it
+// has no implementation for the parameters, an error when it failed otherwise.
+Result<std::unique_ptr<Kernel>> declined(const dnnl::error& e, const std::string& what);
+
+}  // namespace ingot::kernels::onednn
