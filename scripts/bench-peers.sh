@@ -41,7 +41,7 @@ for n in $NETS; do
   start=$(date +%s.%N)
   "$INGOT" convert "models/$n.h5" -o "$WORK/$n.ingot" >/dev/null
   end=$(date +%s.%N)
-  echo "{\"peer\":\"ingot-convert\",\"net\":\"$n\",\"seconds\":$(echo "$end - $start" | bc)}" >> "$results"
+  echo "{\"peer\":\"ingot-convert\",\"net\":\"$n\",\"seconds\":$(printf "%.3f" "$(echo "$end - $start" | bc)")}" >> "$results"
 done
 for round in $(seq 1 "$ROUNDS"); do
   for n in $NETS; do

@@ -31,14 +31,27 @@ struct Clamp {
 };
 std::string describe(const Clamp& clamp);  // "clamp [0, 6]"
 
-// One pool of worker threads per session, created at plan time; threads == 1 runs inline.
+// Which library runs Conv2D and Dense. oneDNN is the default, chosen by measurement
+// (docs/runtime.md); XNNPACK stays selectable to compare and to bisect (--conv-kernels).
+enum class ConvLibrary { onednn, xnnpack };
+const char* conv_library_name(ConvLibrary library);
+
+// The session's threads, created at plan time; threads == 1 runs inline.
+//
+// oneDNN (the convolutions and dense layers) runs on OpenMP's workers, XNNPACK (the other
+// kernels) on pthreadpool's; both spin between jobs, and two spinning pools on the same cores
+// more than doubled the convolutions' time at 2 threads (ResNet-18: 25.8 ms against 10.8 ms
+// with XNNPACK inline). So when oneDNN runs the convolutions, XNNPACK's kernels (pooling,
+// elementwise, padding, softmax: memory-bound, a few % of the time) run on the calling thread,
+// and pthreadpool workers exist only when XNNPACK runs the convolutions too.
 class ThreadPool {
  public:
-  explicit ThreadPool(int threads);
+  ThreadPool(int threads, ConvLibrary conv_library);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
   ThreadPool& operator=(const ThreadPool&) = delete;
   int threads() const { return threads_; }
+  // XNNPACK's pool: nullptr runs its kernels on the calling thread.
   pthreadpool* get() const { return pool_; }
 
  private:
@@ -56,11 +69,6 @@ class Kernel {
   // What runs, for `ingot inspect --plan` and the profile: "xnnpack conv2d igemm", ...
   virtual std::string name() const = 0;
 };
-
-// Which library runs Conv2D and Dense. oneDNN is the default, chosen by measurement
-// (docs/runtime.md); XNNPACK stays selectable to compare and to bisect (--conv-kernels).
-enum class ConvLibrary { onednn, xnnpack };
-const char* conv_library_name(ConvLibrary library);
 
 struct KernelRequest {
   std::string_view op;

@@ -29,6 +29,9 @@ Clamp relu_clamp(const ops::ReLUParams& p);
 Result<std::unique_ptr<Kernel>> prepare_clamp(Clamp clamp, const KernelRequest& r);
 Result<std::unique_ptr<Kernel>> prepare_sigmoid(const KernelRequest& r);
 
+// Constant padding of a tensor of rank <= 6.
+Result<std::unique_ptr<Kernel>> prepare_pad(const ops::PadParams& p, const KernelRequest& r);
+
 Result<std::unique_ptr<Kernel>> prepare_softmax(const ops::SoftmaxParams& p, const KernelRequest& r);
 
 // ReduceMean over the spatial axes of an NHWC activation (global average pooling).

@@ -34,6 +34,7 @@ Result<std::unique_ptr<Kernel>> prepare(const KernelRequest& r) {
     return prepare_clamp(relu_clamp(p), r);
   }
   if (op == "Sigmoid") return prepare_sigmoid(r);
+  if (op == "Pad") return prepare_pad(params_of<ops::PadParams>(r.params), r);
   if (op == "Softmax") return prepare_softmax(params_of<ops::SoftmaxParams>(r.params), r);
   if (op == "ReduceMean") return prepare_reduce_mean(r.params, r);
   if (binary_accepts_clamp(op) || op == "Maximum" || op == "Minimum") return prepare_binary(op, r);

@@ -1,6 +1,7 @@
 #include "kernels/xnnpack.h"
 
 #include "kernels/cpu_level.h"
+#include "kernels/onednn.h"
 
 #include <pthreadpool.h>
 
@@ -10,10 +11,13 @@
 
 namespace ingot::kernels {
 
-ThreadPool::ThreadPool(int threads) : threads_(threads < 1 ? 1 : threads) {
+ThreadPool::ThreadPool(int threads, ConvLibrary conv_library) : threads_(threads < 1 ? 1 : threads) {
   // One thread runs on the caller: XNNPACK treats a null pool as "inline".
-  if (threads_ > 1) pool_ = pthreadpool_create(static_cast<std::size_t>(threads_));
-  if (pool_ == nullptr) threads_ = 1;
+  const bool xnnpack_convolutions = conv_library == ConvLibrary::xnnpack || !onednn::available();
+  if (threads_ > 1 && xnnpack_convolutions) {
+    pool_ = pthreadpool_create(static_cast<std::size_t>(threads_));
+    if (pool_ == nullptr) threads_ = 1;
+  }
 }
 
 ThreadPool::~ThreadPool() {

@@ -132,7 +132,8 @@ Status Session::build_plan(const OpRegistry& registry, const PlanOptions& option
 }
 
 Status Session::prepare_kernels(const PlanOptions& options) {
-  pool_ = std::make_unique<kernels::ThreadPool>(options.threads > 0 ? options.threads : kernels::default_threads());
+  pool_ = std::make_unique<kernels::ThreadPool>(options.threads > 0 ? options.threads : kernels::default_threads(),
+                                                options.conv_library);
   auto request = [&](const Step& step) {
     return kernels::KernelRequest{.op = step.node->op,
                                   .params = step.bound.params.get(),

@@ -1,4 +1,4 @@
-// Binary elementwise ops with broadcasting, the ReLU clamp, Sigmoid, Softmax and global
+// Binary elementwise ops with broadcasting, constant Pad, the ReLU clamp, Sigmoid, Softmax and global
 // average pooling (ReduceMean over H, W) against their reference kernels.
 #include "kernel_test_util.h"
 
@@ -24,6 +24,30 @@ TEST(BinaryKernels, BroadcastingExact) {
       auto r = compare_paths(binary(op, a, b, rng), 2);
       ASSERT_TRUE(r.ok()) << r.status().message();
       EXPECT_NE(r->kernel.find("xnnpack"), std::string::npos) << r->kernel;
+      EXPECT_TRUE(bit_equal(r->optimized, r->reference));
+    }
+  }
+}
+
+// Pad copies and fills: bit-identical to the reference, for ranks 1 to 6, on both pool forms.
+TEST(PadKernel, RandomRanksAndPadsExact) {
+  std::mt19937 rng(33);
+  auto pick = [&](std::int64_t lo, std::int64_t hi) { return std::uniform_int_distribution<std::int64_t>(lo, hi)(rng); };
+  const float values[] = {0.0f, -0.0f, 2.5f, -1e30f};
+  for (int i = 0; i < 40; ++i) {
+    const auto rank = static_cast<std::size_t>(1 + i % 6);
+    std::vector<std::int64_t> dims, pads(2 * rank);
+    for (std::size_t d = 0; d < rank; ++d) dims.push_back(pick(1, rank > 4 ? 3 : 6));
+    for (auto& p : pads) p = pick(0, 2);
+    OneOp c;
+    c.op = "Pad";
+    c.attrs = {{"pads", pads}, {"value", static_cast<double>(values[i % 4])}};
+    c.inputs.push_back(random_tensor(Shape(dims), rng));
+    SCOPED_TRACE(Shape(dims).to_string() + " pads " + attr_to_string(AttrValue(pads)));
+    for (const auto library : {kernels::ConvLibrary::onednn, kernels::ConvLibrary::xnnpack}) {
+      auto r = compare_paths(c, 1 + i % 2, library);
+      ASSERT_TRUE(r.ok()) << r.status().message();
+      EXPECT_EQ(r->kernel, "xnnpack constant pad");
       EXPECT_TRUE(bit_equal(r->optimized, r->reference));
     }
   }
