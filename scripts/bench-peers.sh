@@ -37,11 +37,31 @@ cd "$WORK/bench"
 
 results=$WORK/results.jsonl
 : > "$results"
+# The denominator of "% of peak": this machine's FMA peak, measured here, not a datasheet figure.
+g++ -O2 -std=c++20 -pthread "$ROOT/bench/fma_peak/fma_peak.cpp" -o "$WORK/fma_peak"
+log "measuring the FMA peak"
+echo "{\"peer\":\"fma-peak\",\"gflops\":$("$WORK/fma_peak" "$(nproc)")}" >> "$results"
 for n in $NETS; do
   start=$(date +%s.%N)
   "$INGOT" convert "models/$n.h5" -o "$WORK/$n.ingot" >/dev/null
   end=$(date +%s.%N)
   echo "{\"peer\":\"ingot-convert\",\"net\":\"$n\",\"seconds\":$(printf "%.3f" "$(echo "$end - $start" | bc)")}" >> "$results"
+done
+# The optimized path must match the reference kernels within 1e-4 of each output's scale.
+for n in $NETS; do
+  rm -rf "$WORK/out-$n-opt" "$WORK/out-$n-ref"
+  "$INGOT" run "$WORK/$n.ingot" --input "models/$n.input_nhwc.npy" --output-dir "$WORK/out-$n-opt" >/dev/null
+  "$INGOT" run "$WORK/$n.ingot" --input "models/$n.input_nhwc.npy" --output-dir "$WORK/out-$n-ref" --reference >/dev/null
+  $PY - "$n" "$WORK/out-$n-opt" "$WORK/out-$n-ref" >> "$results" <<'PYEOF'
+import glob, json, os, sys
+import numpy as np
+net, opt, ref = sys.argv[1:4]
+worst = 0.0
+for f in sorted(glob.glob(os.path.join(ref, '*.npy'))):
+    a, b = np.load(os.path.join(opt, os.path.basename(f))).astype(np.float64), np.load(f).astype(np.float64)
+    worst = max(worst, float(np.max(np.abs(a - b)) / max(np.max(np.abs(b)), 1e-30)))
+print(json.dumps({'peer': 'check', 'net': net, 'rel_diff': worst}))
+PYEOF
 done
 for round in $(seq 1 "$ROUNDS"); do
   for n in $NETS; do
@@ -63,8 +83,11 @@ cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.start
 print(f"# ingot vs onnxruntime, {datetime.datetime.utcnow():%Y-%m-%d %H:%M} UTC")
 print(f"machine: {cpu}, {subprocess.getoutput('nproc')} vCPU, {platform.platform()}")
 print()
-print("| network | threads | ingot median ms | onnxruntime median ms | ingot / ort | ingot GFLOP/s | % of 117 GFLOP/s per core | ingot load+plan ms | ort session ms |")
-print("|---|---|---|---|---|---|---|---|---|")
+peak = next(r['gflops'] for r in rows if r['peer'] == 'fma-peak')
+print(f"FMA peak measured in this run (bench/fma_peak, {peak['isa']}): " + ", ".join(f"{peak[k]:.0f} GFLOP/s at {k} thread(s)" for k in peak if k.isdigit()))
+print()
+print("| network | threads | ingot median ms | onnxruntime median ms | ingot / ort | ingot GFLOP/s | ingot % of peak | ort % of peak | ingot load+plan ms | ort session ms |")
+print("|---|---|---|---|---|---|---|---|---|---|")
 def med(peer, net, t, key='median_ms'):
     v = [r[key] for r in rows if r['peer'] == peer and r['net'] == net and r.get('threads') == t and r.get(key) is not None]
     return statistics.median(v) if v else float('nan')
@@ -77,8 +100,14 @@ for n in nets:
         gflop = entry.get('gflop') if isinstance(entry, dict) else None
         if gflop is None and isinstance(entry, dict) and 'macs' in entry: gflop = 2 * entry['macs'] / 1e9
         g = gflop / a * 1e3 if gflop else float('nan')
-        print(f"| {n} | {t} | {a:.2f} | {b:.2f} | {a / b:.2f} | {g:.1f} | {100 * g / (117 * t):.0f}% | {med('ingot', n, t, 'load_ms'):.1f} | {med('onnxruntime', n, t, 'load_ms'):.1f} |")
+        go = gflop / b * 1e3 if gflop else float('nan')
+        p = peak.get(str(t), float('nan'))
+        print(f"| {n} | {t} | {a:.2f} | {b:.2f} | {a / b:.2f} | {g:.1f} | {100 * g / p:.0f}% | {100 * go / p:.0f}% | {med('ingot', n, t, 'load_ms'):.1f} | {med('onnxruntime', n, t, 'load_ms'):.1f} |")
 print()
 for r in rows:
-    if r['peer'] == 'ingot-convert': print(f"convert {r['net']}.h5: {r['seconds']:.2f} s (whole process)")
+    if r['peer'] == 'check':
+        verdict = 'ok' if r['rel_diff'] <= 1e-4 else 'ABOVE 1e-4'
+        print(f"optimized vs --reference, {r['net']}: max |diff| / max |reference| = {r['rel_diff']:.2e} ({verdict})")
+for r in rows:
+    if r.get('peer') == 'ingot-convert': print(f"convert {r['net']}.h5: {r['seconds']:.2f} s (whole process)")
 PYEOF
