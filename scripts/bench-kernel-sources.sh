@@ -12,22 +12,8 @@ cd "$(dirname "$0")/.."
 BUILD_DIR=${BUILD_DIR:-/tmp/kernel-sources-build}
 log() { echo "[bench-kernel-sources] $*" >&2; }
 
-packages=(g++ cmake make pkg-config libxnnpack-dev libpthreadpool-dev libdnnl-dev libopenblas-dev)
-missing=()
-for p in "${packages[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if [ ${#missing[@]} -gt 0 ]; then
-  log "installing ${missing[*]}"
-  SUDO=""
-  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  export DEBIAN_FRONTEND=noninteractive
-  # A fresh machine may have empty package lists.
-  $SUDO apt-get install -y --no-install-recommends "${missing[@]}" || {
-    $SUDO apt-get update
-    $SUDO apt-get install -y --no-install-recommends "${missing[@]}"
-  }
-fi
+# ingot's dependencies cover XNNPACK and oneDNN; the benchmark also compares OpenBLAS.
+bash scripts/install-deps.sh libopenblas-dev make
 
 cmake -S bench/kernel_sources -B "$BUILD_DIR" -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build "$BUILD_DIR" -j "$(nproc)" >/dev/null

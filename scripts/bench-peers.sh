@@ -25,9 +25,7 @@ INGOT=$ROOT/$BUILD_DIR/tools/ingot
 log() { echo "[bench-peers] $*" >&2; }
 
 [ -x "$INGOT" ] || { log "building ingot"; bash scripts/build.sh >/dev/null; }
-for d in python3-numpy python3-h5py python3-onnx; do
-  dpkg -s "$d" >/dev/null 2>&1 || { log "installing $d"; apt-get install -y -qq "$d" >/dev/null; }
-done
+bash scripts/install-deps.sh python3-onnx bc >/dev/null
 mkdir -p "$WORK"
 # ../shared is read-only where tests run: work on a copy.
 [ -f "$WORK/bench/gen_models.py" ] || cp -r "$BENCH_SRC" "$WORK/bench"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs ingot's build and test dependencies from Debian 12 packages. Idempotent: packages
 # already present are left alone and apt-get runs only when something is missing. Needs root
-# (or sudo) when it has to install.
+# (or sudo) when it has to install. Extra package names as arguments are installed too (the
+# benchmark scripts' own needs).
 set -euo pipefail
 
 packages=(
@@ -19,6 +20,8 @@ packages=(
   libbenchmark-dev                   # `ingot bench` style micro-benchmarks
   python3-numpy python3-h5py         # /usr/bin/python3: regenerating independent test fixtures
 )
+
+packages+=("$@")
 
 missing=()
 for p in "${packages[@]}"; do

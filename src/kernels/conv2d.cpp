@@ -78,18 +78,12 @@ Result<std::unique_ptr<Kernel>> prepare_onednn(const ops::Conv2DParams& p, const
     const bool residual = r.inputs.size() == 2;  // y = conv + bias + residual, then the clamp
     const dnnl::convolution_forward::primitive_desc pd(desc, onednn::post_ops(r.clamp, residual ? &dst : nullptr),
                                                        onednn::engine());
-    INGOT_ASSIGN_OR_RETURN(dnnl::memory weights, onednn::reorder_weights(have_w, pd.weights_desc(), p.weights));
-    std::vector<std::pair<int, dnnl::memory>> args{{DNNL_ARG_SRC, onednn::wrap(src, *r.inputs[0])},
-                                                   {DNNL_ARG_WEIGHTS, std::move(weights)},
-                                                   {DNNL_ARG_DST, onednn::wrap(dst, *r.outputs[0])}};
-    if (p.bias) {
-      INGOT_ASSIGN_OR_RETURN(dnnl::memory b, onednn::reorder_weights(bias, bias, *p.bias));
-      args.emplace_back(DNNL_ARG_BIAS, std::move(b));
-    }
-    if (residual) args.emplace_back(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, onednn::wrap(dst, *r.inputs[1]));
-    return std::unique_ptr<Kernel>(std::make_unique<onednn::PrimitiveKernel>(
-        dnnl::convolution_forward(pd), std::move(args), r.pool->threads(),
-        std::string("onednn conv2d ") + pd.impl_info_str() + (residual ? " + residual" : "")));
+    std::vector<std::pair<int, dnnl::memory>> io{{DNNL_ARG_SRC, onednn::wrap(src, *r.inputs[0])},
+                                                 {DNNL_ARG_DST, onednn::wrap(dst, *r.outputs[0])}};
+    if (residual) io.emplace_back(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, onednn::wrap(dst, *r.inputs[1]));
+    return onednn::make_kernel(dnnl::convolution_forward(pd), pd.weights_desc(),
+                               {have_w, p.weights, bias, p.bias, std::move(io)}, r.pool->threads(),
+                               std::string("onednn conv2d ") + pd.impl_info_str() + (residual ? " + residual" : ""));
   } catch (const dnnl::error& e) {
     return onednn::declined(e, what);
   }

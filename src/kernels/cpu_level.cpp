@@ -9,13 +9,19 @@
 namespace ingot::kernels {
 namespace {
 
-struct LevelName {
+// Each level's name and the oneDNN ISA it caps at (oneDNN has nothing below SSE4.1; at sse2
+// it is not used at all, see onednn_allowed()).
+struct LevelInfo {
   CpuLevel level;
   const char* name;
+  dnnl::cpu_isa onednn_isa;
 };
-constexpr LevelName kLevels[] = {{CpuLevel::native, "native"}, {CpuLevel::avx512, "avx512"},
-                                 {CpuLevel::avx2, "avx2"},     {CpuLevel::avx, "avx"},
-                                 {CpuLevel::sse41, "sse4.1"},  {CpuLevel::sse2, "sse2"}};
+constexpr LevelInfo kLevels[] = {{CpuLevel::native, "native", dnnl::cpu_isa::all},
+                                 {CpuLevel::avx512, "avx512", dnnl::cpu_isa::avx512_core},
+                                 {CpuLevel::avx2, "avx2", dnnl::cpu_isa::avx2},
+                                 {CpuLevel::avx, "avx", dnnl::cpu_isa::avx},
+                                 {CpuLevel::sse41, "sse4.1", dnnl::cpu_isa::sse41},
+                                 {CpuLevel::sse2, "sse2", dnnl::cpu_isa::sse41}};
 
 const char* name_of(CpuLevel level) {
   for (const auto& l : kLevels)
@@ -54,13 +60,8 @@ void mask_cpuinfo(CpuLevel level) {
 }
 
 void cap_onednn(CpuLevel level) {
-  using dnnl::cpu_isa;
-  cpu_isa isa = cpu_isa::all;
-  if (level == CpuLevel::avx512) isa = cpu_isa::avx512_core;
-  if (level == CpuLevel::avx2) isa = cpu_isa::avx2;
-  if (level == CpuLevel::avx) isa = cpu_isa::avx;
-  if (level == CpuLevel::sse41 || level == CpuLevel::sse2) isa = cpu_isa::sse41;
-  dnnl::set_max_cpu_isa(isa);
+  for (const auto& l : kLevels)
+    if (l.level == level) dnnl::set_max_cpu_isa(l.onednn_isa);
 }
 
 }  // namespace

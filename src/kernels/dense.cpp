@@ -1,6 +1,6 @@
-// Dense through oneDNN's inner product (the default; weights reordered once into its layout,
-// bias and clamp as post-ops) or XNNPACK's fully-connected GEMM: ingot's [out, in] weights are exactly what its
-// packer reads, so the only plan-time work is XNNPACK's own packing. Leading axes are rows.
+// Dense, leading axes as rows, through oneDNN's inner product (the default: weights reordered
+// once into its layout, the clamp as a post-op) or XNNPACK's fully-connected GEMM (ingot's
+// [out, in] weights are what its packer reads, so the only plan-time work is its own packing).
 #include "kernels/onednn.h"
 #include "kernels/ops.h"
 #include "kernels/xnnpack.h"
@@ -23,17 +23,11 @@ Result<std::unique_ptr<Kernel>> prepare_onednn(const ops::DenseParams& p, const 
                              : dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, src, any_w, dst);
     onednn::use_threads(r.pool->threads());
     const dnnl::inner_product_forward::primitive_desc pd(desc, onednn::post_ops(r.clamp, nullptr), onednn::engine());
-    INGOT_ASSIGN_OR_RETURN(dnnl::memory weights, onednn::reorder_weights(have_w, pd.weights_desc(), p.weights));
-    std::vector<std::pair<int, dnnl::memory>> args{{DNNL_ARG_SRC, onednn::wrap(src, *r.inputs[0])},
-                                                   {DNNL_ARG_WEIGHTS, std::move(weights)},
-                                                   {DNNL_ARG_DST, onednn::wrap(dst, *r.outputs[0])}};
-    if (p.bias) {
-      INGOT_ASSIGN_OR_RETURN(dnnl::memory b, onednn::reorder_weights(bias, bias, *p.bias));
-      args.emplace_back(DNNL_ARG_BIAS, std::move(b));
-    }
-    return std::unique_ptr<Kernel>(std::make_unique<onednn::PrimitiveKernel>(
-        dnnl::inner_product_forward(pd), std::move(args), r.pool->threads(),
-        std::string("onednn dense ") + pd.impl_info_str()));
+    return onednn::make_kernel(
+        dnnl::inner_product_forward(pd), pd.weights_desc(),
+        {have_w, p.weights, bias, p.bias,
+         {{DNNL_ARG_SRC, onednn::wrap(src, *r.inputs[0])}, {DNNL_ARG_DST, onednn::wrap(dst, *r.outputs[0])}}},
+        r.pool->threads(), std::string("onednn dense ") + pd.impl_info_str());
   } catch (const dnnl::error& e) {
     return onednn::declined(e, "oneDNN dense");
   }

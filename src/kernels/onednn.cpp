@@ -43,17 +43,29 @@ dnnl::memory wrap(const dnnl::memory::desc& desc, const Tensor& t) {
 }
 
 Result<dnnl::memory> reorder_weights(const dnnl::memory::desc& have, const dnnl::memory::desc& want, const Tensor& w) {
-  dnnl::memory from = wrap(have, w);
+  dnnl::memory to(want, engine());
   if (have == want) {
     // Same layout: a copy all the same, so the kernel does not depend on the constant's storage.
-    dnnl::memory to(want, engine());
     std::memcpy(to.get_data_handle(), w.bytes(), want.get_size());
     return to;
   }
-  dnnl::memory to(want, engine());
+  dnnl::memory from = wrap(have, w);
   dnnl::reorder(from, to).execute(stream(), from, to);
   stream().wait();
   return to;
+}
+
+Result<std::unique_ptr<Kernel>> make_kernel(dnnl::primitive primitive, const dnnl::memory::desc& want_weights,
+                                            Binding binding, int threads, std::string name) {
+  std::vector<std::pair<int, dnnl::memory>> args = std::move(binding.io);
+  INGOT_ASSIGN_OR_RETURN(dnnl::memory weights, reorder_weights(binding.have_weights, want_weights, binding.weights));
+  args.emplace_back(DNNL_ARG_WEIGHTS, std::move(weights));
+  if (binding.bias) {
+    INGOT_ASSIGN_OR_RETURN(dnnl::memory bias, reorder_weights(binding.bias_desc, binding.bias_desc, *binding.bias));
+    args.emplace_back(DNNL_ARG_BIAS, std::move(bias));
+  }
+  return std::unique_ptr<Kernel>(
+      std::make_unique<PrimitiveKernel>(std::move(primitive), std::move(args), threads, std::move(name)));
 }
 
 dnnl::primitive_attr post_ops(const Clamp& clamp, const dnnl::memory::desc* residual) {

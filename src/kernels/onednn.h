@@ -10,6 +10,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -29,6 +30,21 @@ dnnl::memory wrap(const dnnl::memory::desc& desc, const Tensor& t);
 
 // Weights copied once into the layout the primitive chose (`want`), from ingot's layout (`have`).
 Result<dnnl::memory> reorder_weights(const dnnl::memory::desc& have, const dnnl::memory::desc& want, const Tensor& w);
+
+// What a convolution or inner product is bound to: its weights (in ingot's layout, reordered
+// here into the primitive's), an optional bias, and the arena memory it reads and writes.
+struct Binding {
+  const dnnl::memory::desc& have_weights;
+  const Tensor& weights;
+  const dnnl::memory::desc& bias_desc;
+  const std::optional<Tensor>& bias;
+  std::vector<std::pair<int, dnnl::memory>> io;  // DNNL_ARG_SRC, DNNL_ARG_DST, post-op operands
+};
+
+// The kernel for a created primitive: weights reordered into `want_weights`, bias copied,
+// arguments bound once.
+Result<std::unique_ptr<Kernel>> make_kernel(dnnl::primitive primitive, const dnnl::memory::desc& want_weights,
+                                            Binding binding, int threads, std::string name);
 
 // A clamp and/or a residual summand as post-ops, in the order the op computes them:
 // y = clamp(conv(x) + bias + residual).
