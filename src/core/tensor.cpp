@@ -5,6 +5,8 @@
 #include <cstring>
 #include <new>
 
+#include <sys/mman.h>
+
 namespace ingot {
 namespace {
 
@@ -30,6 +32,20 @@ const DTypeInfo& info(DType dtype) {
 struct AlignedFree {
   void operator()(std::byte* p) const { std::free(p); }
 };
+
+// Weights and activation arenas run to megabytes. Faulting them in 4 KiB pages cost more than
+// half of MobileNet's load + plan time (one kernel entry and page clear per 4 KiB), so large
+// tensors come straight from mmap, which also returns them zeroed, with transparent huge
+// pages requested: one fault per 2 MiB where the kernel allows it (THP "madvise" mode is
+// Debian's default), plain pages otherwise.
+constexpr std::size_t kLargeAllocation = std::size_t{1} << 20;
+
+std::byte* map_zeroed(std::size_t bytes) {
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (p == MAP_FAILED) return nullptr;
+  ::madvise(p, bytes, MADV_HUGEPAGE);  // advice only: refusal leaves ordinary pages
+  return static_cast<std::byte*>(p);
+}
 
 }  // namespace
 
@@ -98,17 +114,22 @@ Result<Tensor> Tensor::allocate(DType dtype, const Shape& shape) {
   const std::size_t bytes = static_cast<std::size_t>(*shape.element_count()) * dtype_size(dtype);
   // aligned_alloc wants a multiple of the alignment; never zero so empty tensors still have data.
   const std::size_t rounded = (bytes + 63) / 64 * 64 + 64;
-  auto* raw = static_cast<std::byte*>(std::aligned_alloc(64, rounded));
+  const bool large = rounded >= kLargeAllocation;
+  auto* raw = large ? map_zeroed(rounded) : static_cast<std::byte*>(std::aligned_alloc(64, rounded));
   if (raw == nullptr) {
     return io_error("allocate tensor of " + std::to_string(bytes) + " bytes: out of memory");
   }
-  std::memset(raw, 0, rounded);
   Tensor t;
   t.dtype_ = dtype;
   t.shape_ = shape;
   t.data_ = raw;
   t.writable_ = true;
-  t.owner_ = std::shared_ptr<std::byte>(raw, AlignedFree());
+  if (large) {
+    t.owner_ = std::shared_ptr<std::byte>(raw, [rounded](std::byte* p) { ::munmap(p, rounded); });
+  } else {
+    std::memset(raw, 0, rounded);
+    t.owner_ = std::shared_ptr<std::byte>(raw, AlignedFree());
+  }
   return t;
 }
 

@@ -82,7 +82,7 @@ Result<std::unique_ptr<Kernel>> prepare_onednn(const ops::Conv2DParams& p, const
                                                  {DNNL_ARG_DST, onednn::wrap(dst, *r.outputs[0])}};
     if (residual) io.emplace_back(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, onednn::wrap(dst, *r.inputs[1]));
     return onednn::make_kernel(dnnl::convolution_forward(pd), pd.weights_desc(),
-                               {have_w, p.weights, bias, p.bias, std::move(io)}, r.pool->threads(),
+                               {have_w, p.weights, bias, p.bias, std::move(io), r.weights_arena}, r.pool->threads(),
                                std::string("onednn conv2d ") + pd.impl_info_str() + (residual ? " + residual" : ""));
   } catch (const dnnl::error& e) {
     return onednn::declined(e, what);

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/tensor_arena.h"
 #include "ingot/op.h"
 
 struct pthreadpool;
@@ -81,6 +82,9 @@ struct KernelRequest {
   // Memory the kernel may use while it runs, shared with the session's other steps: at
   // least scratch_bytes(request) bytes, 64-byte aligned (empty when that is 0).
   std::span<std::byte> scratch;
+  // Where packed weights go (one session's weights share a few large buffers); nullptr: each
+  // kernel allocates its own.
+  TensorArena* weights_arena = nullptr;
 };
 
 // Scratch memory prepare() needs for this request (its tensors' shapes are what counts).

@@ -42,8 +42,17 @@ dnnl::memory wrap(const dnnl::memory::desc& desc, const Tensor& t) {
   return dnnl::memory(desc, engine(), const_cast<std::byte*>(t.bytes()));
 }
 
-Result<dnnl::memory> reorder_weights(const dnnl::memory::desc& have, const dnnl::memory::desc& want, const Tensor& w) {
-  dnnl::memory to(want, engine());
+// Copies `w` into a new buffer laid out as `want`, carved from `arena` when there is one.
+Result<dnnl::memory> reorder_weights(const dnnl::memory::desc& have, const dnnl::memory::desc& want, const Tensor& w,
+                                     TensorArena* arena, std::vector<Tensor>& buffers) {
+  if (arena == nullptr) {
+    INGOT_ASSIGN_OR_RETURN(Tensor own, Tensor::allocate(DType::u8, Shape{static_cast<std::int64_t>(want.get_size())}));
+    buffers.push_back(std::move(own));
+  } else {
+    INGOT_ASSIGN_OR_RETURN(Tensor carved, arena->allocate_bytes(want.get_size()));
+    buffers.push_back(std::move(carved));
+  }
+  dnnl::memory to(want, engine(), buffers.back().mutable_bytes());
   if (have == want) {
     // Same layout: a copy all the same, so the kernel does not depend on the constant's storage.
     std::memcpy(to.get_data_handle(), w.bytes(), want.get_size());
@@ -58,14 +67,17 @@ Result<dnnl::memory> reorder_weights(const dnnl::memory::desc& have, const dnnl:
 Result<std::unique_ptr<Kernel>> make_kernel(dnnl::primitive primitive, const dnnl::memory::desc& want_weights,
                                             Binding binding, int threads, std::string name) {
   std::vector<std::pair<int, dnnl::memory>> args = std::move(binding.io);
-  INGOT_ASSIGN_OR_RETURN(dnnl::memory weights, reorder_weights(binding.have_weights, want_weights, binding.weights));
+  std::vector<Tensor> buffers;
+  INGOT_ASSIGN_OR_RETURN(dnnl::memory weights, reorder_weights(binding.have_weights, want_weights, binding.weights,
+                                                               binding.arena, buffers));
   args.emplace_back(DNNL_ARG_WEIGHTS, std::move(weights));
   if (binding.bias) {
-    INGOT_ASSIGN_OR_RETURN(dnnl::memory bias, reorder_weights(binding.bias_desc, binding.bias_desc, *binding.bias));
+    INGOT_ASSIGN_OR_RETURN(dnnl::memory bias, reorder_weights(binding.bias_desc, binding.bias_desc, *binding.bias,
+                                                              binding.arena, buffers));
     args.emplace_back(DNNL_ARG_BIAS, std::move(bias));
   }
-  return std::unique_ptr<Kernel>(
-      std::make_unique<PrimitiveKernel>(std::move(primitive), std::move(args), threads, std::move(name)));
+  return std::unique_ptr<Kernel>(std::make_unique<PrimitiveKernel>(std::move(primitive), std::move(args),
+                                                                   std::move(buffers), threads, std::move(name)));
 }
 
 dnnl::primitive_attr post_ops(const Clamp& clamp, const dnnl::memory::desc* residual) {
@@ -83,8 +95,12 @@ dnnl::primitive_attr post_ops(const Clamp& clamp, const dnnl::memory::desc* resi
 }
 
 PrimitiveKernel::PrimitiveKernel(dnnl::primitive primitive, std::vector<std::pair<int, dnnl::memory>> args,
-                                 int threads, std::string name)
-    : primitive_(std::move(primitive)), memories_(std::move(args)), threads_(threads), name_(std::move(name)) {
+                                 std::vector<Tensor> buffers, int threads, std::string name)
+    : primitive_(std::move(primitive)),
+      memories_(std::move(args)),
+      buffers_(std::move(buffers)),
+      threads_(threads),
+      name_(std::move(name)) {
   for (const auto& [arg, mem] : memories_) args_.push_back({arg, mem.get()});
 }
 

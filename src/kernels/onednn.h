@@ -39,6 +39,7 @@ struct Binding {
   const dnnl::memory::desc& bias_desc;
   const std::optional<Tensor>& bias;
   std::vector<std::pair<int, dnnl::memory>> io;  // DNNL_ARG_SRC, DNNL_ARG_DST, post-op operands
+  TensorArena* arena = nullptr;                   // where the copies go; nullptr: their own memory
 };
 
 // The kernel for a created primitive: weights reordered into `want_weights`, bias copied,
@@ -52,14 +53,15 @@ dnnl::primitive_attr post_ops(const Clamp& clamp, const dnnl::memory::desc* resi
 
 class PrimitiveKernel final : public Kernel {
  public:
-  PrimitiveKernel(dnnl::primitive primitive, std::vector<std::pair<int, dnnl::memory>> args, int threads,
-                  std::string name);
+  PrimitiveKernel(dnnl::primitive primitive, std::vector<std::pair<int, dnnl::memory>> args,
+                  std::vector<Tensor> buffers, int threads, std::string name);
   void run() override;
   std::string name() const override { return name_; }
 
  private:
   dnnl::primitive primitive_;
   std::vector<std::pair<int, dnnl::memory>> memories_;  // keeps the handles alive
+  std::vector<Tensor> buffers_;                         // the memory the weight handles point into
   std::vector<dnnl_exec_arg_t> args_;                   // what execute reads: built once
   int threads_;
   std::string name_;

@@ -6,6 +6,7 @@
 // differs from the unfused graph only by float rounding (tests/plan states the tolerance).
 #include <cmath>
 
+#include "core/tensor_arena.h"
 #include "ops/params.h"
 #include "plan/plan_graph.h"
 
@@ -55,14 +56,14 @@ std::optional<ChannelAffine> channel_affine(const ir::Node& n, const ir::BoundNo
 
 // Rewrites producer `conv` (Conv2D or Dense) to include `f`; weights rows are output channels.
 Status apply(ir::Graph& graph, ir::Node& layer, const Tensor& weights, const std::optional<Tensor>& bias,
-             const ChannelAffine& f) {
-  INGOT_ASSIGN_OR_RETURN(Tensor w, Tensor::allocate(DType::f32, weights.shape()));
+             const ChannelAffine& f, TensorArena& arena) {
+  INGOT_ASSIGN_OR_RETURN(Tensor w, arena.allocate(DType::f32, weights.shape()));
   const auto src = weights.data<float>();
   auto dst = w.mutable_data<float>();
   const std::size_t channels = f.mul.size(), per = src.size() / channels;
   for (std::size_t o = 0; o < channels; ++o)
     for (std::size_t i = 0; i < per; ++i) dst[o * per + i] = src[o * per + i] * f.mul[o];
-  INGOT_ASSIGN_OR_RETURN(Tensor b, Tensor::allocate(DType::f32, Shape{static_cast<std::int64_t>(channels)}));
+  INGOT_ASSIGN_OR_RETURN(Tensor b, arena.allocate(DType::f32, Shape{static_cast<std::int64_t>(channels)}));
   auto bd = b.mutable_data<float>();
   for (std::size_t o = 0; o < channels; ++o) bd[o] = (bias ? bias->data<float>()[o] : 0.0f) * f.mul[o] + f.add[o];
   const std::string w_name = fresh_constant_name(graph, layer.name + "/weights");
@@ -78,6 +79,7 @@ Status apply(ir::Graph& graph, ir::Node& layer, const Tensor& weights, const std
 
 Status fold_batch_norm(PlanGraph& plan, const OpRegistry& registry) {
   ir::Graph& g = plan.graph;
+  TensorArena arena;  // the folded tensors keep its chunks alive
   for (std::size_t i = 0; i < g.nodes.size();) {
     const ir::Node& norm = g.nodes[i];
     const bool candidate = (norm.op == "BatchNorm" || norm.op == "Scale" || norm.op == "Affine") &&
@@ -109,7 +111,7 @@ Status fold_batch_norm(PlanGraph& plan, const OpRegistry& registry) {
       ++i;
       continue;
     }
-    INGOT_TRY_CTX(apply(g, layer, *weights, *bias, *f), "fold " + quote(norm.name) + " into " + quote(layer.name));
+    INGOT_TRY_CTX(apply(g, layer, *weights, *bias, *f, arena), "fold " + quote(norm.name) + " into " + quote(layer.name));
     plan.log.push_back("fold_batch_norm: " + norm.op + " " + quote(norm.name) + " into " + layer.op + " " +
                        quote(layer.name));
     absorb(g, *producer, i);  // erases node i; the next candidate now sits at i

@@ -134,6 +134,7 @@ Status Session::build_plan(const OpRegistry& registry, const PlanOptions& option
 Status Session::prepare_kernels(const PlanOptions& options) {
   pool_ = std::make_unique<kernels::ThreadPool>(options.threads > 0 ? options.threads : kernels::default_threads(),
                                                 options.conv_library);
+  TensorArena weights;  // the kernels' packed weights keep its chunks alive
   auto request = [&](const Step& step) {
     return kernels::KernelRequest{.op = step.node->op,
                                   .params = step.bound.params.get(),
@@ -141,7 +142,8 @@ Status Session::prepare_kernels(const PlanOptions& options) {
                                   .outputs = step.outputs,
                                   .clamp = step.clamp,
                                   .pool = pool_.get(),
-                                  .conv_library = options.conv_library};
+                                  .conv_library = options.conv_library,
+                                  .weights_arena = &weights};
   };
   std::size_t scratch = 0;
   for (Step& step : steps_) {

@@ -52,6 +52,8 @@ std::unique_ptr<Backend> make_openblas_backend(const BackendSetup& setup);
 // One line per backend describing versions and threading, printed above the table.
 std::string xnnpack_info();
 std::string onednn_info();
+// KS_ONEDNN_BLOCKED is set: oneDNN runs on its preferred blocked activation layout.
+bool onednn_blocked();
 std::string openblas_info();
 // The kernel family OpenBLAS dispatched to (OPENBLAS_CORETYPE overrides it at load time).
 std::string openblas_core();

@@ -4,6 +4,7 @@
 #include <omp.h>
 
 #include <oneapi/dnnl/dnnl.hpp>
+#include <cstdlib>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -77,12 +78,24 @@ class OnednnBackend final : public Backend {
                             : memory::dims{l.out_c, l.in_c, l.kernel, l.kernel};
     memory::desc user_w(wdims, dt::f32, dw ? tag::hwigo : tag::ohwi);
     memory::desc any_w(wdims, dt::f32, tag::any);
+    // KS_ONEDNN_BLOCKED=1: activations in the layout oneDNN prefers (nChw16c on AVX-512) on
+    // its own buffers, to measure what a layout pass keeping them blocked would gain. The
+    // outputs are then not comparable, so main() skips the agreement check.
+    const bool blocked = onednn_blocked();
+    memory::desc src_any({1, l.in_c, l.in_h, l.in_w}, dt::f32, blocked ? tag::any : tag::nhwc);
+    memory::desc dst_any({1, l.out_c, l.out_h(), l.out_w()}, dt::f32,
+                         blocked ? tag::any : tag::nhwc);
     dnnl::convolution_forward::desc desc(
-        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src, any_w, bias,
-        dst, {l.stride, l.stride}, {l.pad.top, l.pad.left}, {l.pad.bottom, l.pad.right});
+        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_any, any_w, bias,
+        dst_any, {l.stride, l.stride}, {l.pad.top, l.pad.left}, {l.pad.bottom, l.pad.right});
     dnnl::convolution_forward::primitive_desc pd(desc, activation_attr(l.act), engine_);
-    return make_step(dnnl::convolution_forward(pd), pd.impl_info_str(), src, dst, bias,
+    Step step = make_step(dnnl::convolution_forward(pd), pd.impl_info_str(), src, dst, bias,
                      packed_weights(user_w, pd.weights_desc(), w), w, io);
+    if (blocked) {
+      step.args[DNNL_ARG_SRC] = memory(pd.src_desc(), engine_);
+      step.args[DNNL_ARG_DST] = memory(pd.dst_desc(), engine_);
+    }
+    return step;
   }
 
   Step dense_step(const Layer& l, const LayerWeights& w, const LayerIo& io) {
@@ -115,6 +128,8 @@ class OnednnBackend final : public Backend {
 };
 
 }  // namespace
+
+bool onednn_blocked() { return std::getenv("KS_ONEDNN_BLOCKED") != nullptr; }
 
 std::unique_ptr<Backend> make_onednn_backend(const BackendSetup& setup) {
   return std::make_unique<OnednnBackend>(setup);
