@@ -32,6 +32,10 @@ Result<std::unique_ptr<Kernel>> prepare_sigmoid(const KernelRequest& r);
 // Constant padding of a tensor of rank <= 6.
 Result<std::unique_ptr<Kernel>> prepare_pad(const ops::PadParams& p, const KernelRequest& r);
 
+// BatchNorm and Scale along any axis, with the per-channel factors computed once.
+Result<std::unique_ptr<Kernel>> prepare_batch_norm(const ops::BatchNormParams& p, const KernelRequest& r);
+Result<std::unique_ptr<Kernel>> prepare_scale(const ops::ScaleParams& p, const KernelRequest& r);
+
 Result<std::unique_ptr<Kernel>> prepare_softmax(const ops::SoftmaxParams& p, const KernelRequest& r);
 
 // ReduceMean over the spatial axes of an NHWC activation (global average pooling).

@@ -138,3 +138,74 @@ TEST(ReduceMeanKernel, GlobalAveragePooling) {
 
 }  // namespace kernels_test_elementwise
 }  // namespace ingot::testing_kernels
+
+namespace ingot::testing_kernels {
+namespace kernels_test_channel_affine {
+
+// BatchNorm / Scale left unfolded (here: on a graph input) run on the channel-affine kernel.
+// It computes the reference's per-channel factors with the same formulas in the same order and
+// applies them as x * m + a (x * m without a bias), so the result must be bit-identical.
+TEST(ChannelAffineKernel, BatchNormAndScaleBitExactOnEveryAxis) {
+  std::mt19937 rng(41);
+  const std::vector<Shape> shapes{{2, 7, 5, 3}, {2, 3, 9, 11}, {1, 1, 1, 17}, {2, 13}, {3, 5, 19}};
+  int cases = 0;
+  for (const Shape& shape : shapes) {
+    for (std::int64_t axis = -1; axis < static_cast<std::int64_t>(shape.rank()); ++axis) {
+      const auto channels = shape[static_cast<std::size_t>(axis < 0 ? axis + static_cast<std::int64_t>(shape.rank()) : axis)];
+      for (const char* op : {"BatchNorm", "Scale"}) {
+        for (int variant = 0; variant < 2; ++variant) {  // with and without the optional terms
+          OneOp c;
+          c.op = op;
+          c.storage = (cases % 3 == 0) ? ir::Storage::f16 : ir::Storage::raw;
+          c.inputs = {random_tensor(shape, rng, -4, 4)};
+          c.attrs["axis"] = axis;
+          if (std::string(op) == "BatchNorm") {
+            c.constants.push_back({"mean", random_tensor(Shape{channels}, rng)});
+            c.constants.push_back({"var", random_tensor(Shape{channels}, rng, 0.0f, 2.0f)});
+            c.attrs["mean"] = TensorRef{"mean"};
+            c.attrs["variance"] = TensorRef{"var"};
+            c.attrs["epsilon"] = 1e-3;
+            if (variant == 1) {
+              c.constants.push_back({"gamma", random_tensor(Shape{channels}, rng)});
+              c.constants.push_back({"beta", random_tensor(Shape{channels}, rng)});
+              c.attrs["scale"] = TensorRef{"gamma"};
+              c.attrs["offset"] = TensorRef{"beta"};
+            }
+          } else {
+            c.constants.push_back({"s", random_tensor(Shape{channels}, rng)});
+            c.attrs["scale"] = TensorRef{"s"};
+            if (variant == 1) {
+              c.constants.push_back({"b", random_tensor(Shape{channels}, rng)});
+              c.attrs["bias"] = TensorRef{"b"};
+            }
+          }
+          auto r = compare_paths(c, 1 + cases % 2);
+          ASSERT_TRUE(r.ok()) << r.status().message();
+          EXPECT_EQ(r->kernel.rfind("channel affine", 0), 0u) << r->kernel;
+          EXPECT_TRUE(bit_equal(r->optimized, r->reference))
+              << op << " on " << shape.to_string() << " axis " << axis << " variant " << variant;
+          ++cases;
+        }
+      }
+    }
+  }
+  EXPECT_EQ(cases, 88);  // 22 (shape, axis) pairs x 2 ops x 2 variants
+}
+
+// A Scale without bias keeps the sign of a zero product: x * s, never x * s + 0.
+TEST(ChannelAffineKernel, ScaleWithoutBiasKeepsNegativeZero) {
+  OneOp c;
+  c.op = "Scale";
+  c.inputs = {Tensor::from_floats(Shape{1, 2}, std::vector<float>{-0.0f, 3.0f})};
+  c.constants.push_back({"s", Tensor::from_floats(Shape{2}, std::vector<float>{2.0f, -0.0f})});
+  c.attrs["scale"] = TensorRef{"s"};
+  auto r = compare_paths(c);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  const auto got = r->optimized.data<float>();
+  EXPECT_TRUE(std::signbit(got[0]) && got[0] == 0.0f);
+  EXPECT_TRUE(std::signbit(got[1]) && got[1] == 0.0f);
+  EXPECT_TRUE(bit_equal(r->optimized, r->reference));
+}
+
+}  // namespace kernels_test_channel_affine
+}  // namespace ingot::testing_kernels
