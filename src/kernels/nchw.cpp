@@ -10,10 +10,9 @@
 #include "kernels/ops.h"
 
 namespace ingot::kernels {
-namespace {
 
-// [N, C, P] -> [N, P, C] (P = H * W), in tiles so both sides stay in cache.
-void to_nhwc(const float* src, float* dst, std::int64_t n, std::int64_t c, std::int64_t p) {
+// In tiles so both sides stay in cache.
+void nchw_to_nhwc(const float* src, float* dst, std::int64_t n, std::int64_t c, std::int64_t p) {
   constexpr std::int64_t kTile = 32;
   for (std::int64_t b = 0; b < n; ++b, src += c * p, dst += c * p)
     for (std::int64_t c0 = 0; c0 < c; c0 += kTile)
@@ -24,8 +23,7 @@ void to_nhwc(const float* src, float* dst, std::int64_t n, std::int64_t c, std::
       }
 }
 
-// [N, P, C] -> [N, C, P].
-void to_nchw(const float* src, float* dst, std::int64_t n, std::int64_t c, std::int64_t p) {
+void nhwc_to_nchw(const float* src, float* dst, std::int64_t n, std::int64_t c, std::int64_t p) {
   constexpr std::int64_t kTile = 32;
   for (std::int64_t b = 0; b < n; ++b, src += c * p, dst += c * p)
     for (std::int64_t p0 = 0; p0 < p; p0 += kTile)
@@ -36,6 +34,8 @@ void to_nchw(const float* src, float* dst, std::int64_t n, std::int64_t c, std::
       }
 }
 
+namespace {
+
 Shape nhwc_of(const Shape& nchw) { return Shape{nchw[0], nchw[2], nchw[3], nchw[1]}; }
 
 class NchwAdapter final : public Kernel {
@@ -45,9 +45,9 @@ class NchwAdapter final : public Kernel {
   void run() override {
     const Shape& x = in_->shape();
     const Shape& y = out_->shape();
-    to_nhwc(in_->data<float>().data(), in_scratch_, x[0], x[1], x[2] * x[3]);
+    nchw_to_nhwc(in_->data<float>().data(), in_scratch_, x[0], x[1], x[2] * x[3]);
     inner_->run();
-    to_nchw(out_scratch_, out_->mutable_data<float>().data(), y[0], y[1], y[2] * y[3]);
+    nhwc_to_nchw(out_scratch_, out_->mutable_data<float>().data(), y[0], y[1], y[2] * y[3]);
   }
   std::string name() const override { return inner_->name() + " (NCHW via NHWC)"; }
 

@@ -84,4 +84,8 @@ struct ConcatParams {
   std::int64_t axis = -1;
 };
 
+struct TransposeParams {
+  std::vector<std::int64_t> perm;  // output axis i is input axis perm[i]
+};
+
 }  // namespace ingot::ops

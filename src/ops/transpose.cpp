@@ -6,14 +6,13 @@
 #include <cstring>
 
 #include "ops/common.h"
+#include "ops/params.h"
 #include "ops/registry.h"
 
 namespace ingot {
 namespace {
 
-struct TransposeParams {
-  std::vector<std::int64_t> perm;
-};
+using ops::TransposeParams;  // declared in ops/params.h
 
 Result<std::vector<TensorInfo>> infer_transpose(const TransposeParams& p,
                                                 std::span<const TensorInfo> in) {

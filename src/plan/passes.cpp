@@ -5,6 +5,8 @@ namespace ingot::plan {
 
 const std::vector<Pass>& passes() {
   static const std::vector<Pass> list{
+      {"nhwc_layout", "run NCHW convolutions and pooling (Caffe) in NHWC, transposing only where a reader needs NCHW",
+       nhwc_layout},
       {"drop_identity", "remove nodes that return their input (unit Affine, same-shape Reshape)", drop_identity},
       {"fold_batch_norm", "fold BatchNorm / Scale / Affine into the preceding Conv2D or Dense", fold_batch_norm},
       {"fold_pad", "fold a zero spatial Pad into the padding of the Conv2Ds reading it", fold_pad},

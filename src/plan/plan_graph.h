@@ -47,6 +47,7 @@ const std::vector<Pass>& passes();
 Status optimize(PlanGraph& plan, const OpRegistry& registry, const PassOptions& options);
 
 // The passes, one file each.
+Status nhwc_layout(PlanGraph& plan, const OpRegistry& registry);
 Status drop_identity(PlanGraph& plan, const OpRegistry& registry);
 Status fold_batch_norm(PlanGraph& plan, const OpRegistry& registry);
 Status fold_pad(PlanGraph& plan, const OpRegistry& registry);

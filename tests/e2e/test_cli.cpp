@@ -80,7 +80,7 @@ TEST_F(TinyCnn, InspectPlanListsPassesRewritesAndKernels) {
   r = ingot("inspect --plan --json " + dir_ / "model.ingot");
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const auto j = nlohmann::json::parse(r.out);
-  EXPECT_EQ(j["plan"]["passes"].size(), 5u);
+  EXPECT_EQ(j["plan"]["passes"].size(), 6u);
   EXPECT_FALSE(j["plan"]["steps"].empty());
 }
 

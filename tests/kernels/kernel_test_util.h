@@ -70,8 +70,11 @@ inline const char* expected_library(kernels::ConvLibrary library) {
   return library == kernels::ConvLibrary::onednn && kernels::onednn_allowed() ? "onednn" : "xnnpack";
 }
 
+// keep_all_values: no plan pass runs (as with --dump-all), so the node runs on its own kernel
+// even where a pass would rewrite it (an NCHW Conv2D then runs through the NCHW adapter).
 inline Result<Comparison> compare_paths(const OneOp& c, int threads = 1,
-                                        kernels::ConvLibrary library = kernels::ConvLibrary::onednn) {
+                                        kernels::ConvLibrary library = kernels::ConvLibrary::onednn,
+                                        bool keep_all_values = false) {
   Comparison out;
   INGOT_ASSIGN_OR_RETURN(ir::Graph g, c.graph(false));
   runtime::PlanOptions ref;
@@ -82,6 +85,7 @@ inline Result<Comparison> compare_paths(const OneOp& c, int threads = 1,
   runtime::PlanOptions opt;
   opt.threads = threads;
   opt.conv_library = library;
+  opt.keep_all_values = keep_all_values;
   INGOT_ASSIGN_OR_RETURN(auto opt_session, runtime::Session::plan(g, default_registry(), opt));
   INGOT_ASSIGN_OR_RETURN(auto opt_out, opt_session.run(c.inputs));
   out.optimized = std::move(opt_out[0]);

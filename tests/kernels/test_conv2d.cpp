@@ -81,7 +81,13 @@ void sweep(Form form, const std::string& layout, int cases, std::uint32_t seed) 
       const std::string want = std::string(expected_library(library)) + " conv2d";
       EXPECT_EQ(result->kernel.rfind(want, 0), 0u) << result->kernel;
       if (layout == "NCHW") {
-        EXPECT_NE(result->kernel.find("(NCHW via NHWC)"), std::string::npos) << result->kernel;
+        // The plan's nhwc_layout pass runs the conv NHWC between two transposes; without
+        // passes (--dump-all) it runs through the NCHW adapter. Both paths are checked.
+        EXPECT_EQ(result->kernel.find("(NCHW via NHWC)"), std::string::npos) << result->kernel;
+        auto adapted = compare_paths(conv, i % 2 == 0 ? 1 : 2, library, /*keep_all_values=*/true);
+        ASSERT_TRUE(adapted.ok()) << adapted.status().message();
+        EXPECT_TRUE(within_summation_bound(*adapted, terms));
+        EXPECT_NE(adapted->kernel.find("(NCHW via NHWC)"), std::string::npos) << adapted->kernel;
       }
       if (want == "xnnpack conv2d" && k.groups > 1 && (form == Form::depthwise || form == Form::multiplier)) {
         EXPECT_NE(result->kernel.find("depthwise"), std::string::npos) << result->kernel;

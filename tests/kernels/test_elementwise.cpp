@@ -209,3 +209,38 @@ TEST(ChannelAffineKernel, ScaleWithoutBiasKeepsNegativeZero) {
 
 }  // namespace kernels_test_channel_affine
 }  // namespace ingot::testing_kernels
+
+namespace ingot::testing_kernels {
+namespace kernels_test_layout_transpose {
+
+// The NCHW <-> NHWC transposes (the nhwc_layout pass's borders, Caffe's Permute) are copies:
+// bit-identical to the reference on odd sizes, batch 2 and tiles cut at every edge. Other
+// permutations stay on the reference kernel.
+TEST(TransposeKernel, LayoutPermutationsBitExact) {
+  std::mt19937 rng(44);
+  const std::vector<Shape> shapes{{2, 3, 5, 7}, {1, 33, 1, 65}, {2, 64, 31, 9}, {1, 1, 1, 1}};
+  for (const Shape& shape : shapes) {
+    for (const auto& perm : {std::vector<std::int64_t>{0, 2, 3, 1}, std::vector<std::int64_t>{0, 3, 1, 2}}) {
+      OneOp c;
+      c.op = "Transpose";
+      c.attrs["perm"] = perm;
+      c.inputs = {random_tensor(shape, rng)};
+      auto r = compare_paths(c);
+      ASSERT_TRUE(r.ok()) << r.status().message();
+      EXPECT_EQ(r->kernel.rfind("transpose NCHW to NHWC", 0) == 0 || r->kernel.rfind("transpose NHWC to NCHW", 0) == 0,
+                true)
+          << r->kernel;
+      EXPECT_TRUE(bit_equal(r->optimized, r->reference)) << shape.to_string();
+    }
+  }
+  OneOp other;
+  other.op = "Transpose";
+  other.attrs["perm"] = std::vector<std::int64_t>{0, 1, 3, 2};
+  other.inputs = {random_tensor(Shape{2, 3, 4, 5}, rng)};
+  auto r = compare_paths(other);
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->kernel, "reference");
+}
+
+}  // namespace kernels_test_layout_transpose
+}  // namespace ingot::testing_kernels

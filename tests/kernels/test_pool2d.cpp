@@ -52,10 +52,16 @@ TEST(MaxPool2DKernel, RandomWindowsExact) {
   for (int i = 0; i < 60; ++i) {
     const PoolCase p = random_pool(rng, i % 4 == 3 ? "NCHW" : "NHWC");
     SCOPED_TRACE(describe(p));
-    auto r = compare_paths(make_pool("MaxPool2D", p, rng, false), 1 + i % 2);
-    if (!r.ok()) continue;  // the shape rule rejected the window (a ceil-mode window past the input)
-    optimized += r->kernel.find("xnnpack") != std::string::npos;
-    EXPECT_TRUE(bit_equal(r->optimized, r->reference));
+    const OneOp pool = make_pool("MaxPool2D", p, rng, false);
+    // NCHW: both the nhwc_layout plan (transposes around an NHWC pool) and, without passes,
+    // the NCHW adapter.
+    for (const bool keep_all : {false, true}) {
+      if (keep_all && p.layout != "NCHW") continue;
+      auto r = compare_paths(pool, 1 + i % 2, kernels::ConvLibrary::onednn, keep_all);
+      if (!r.ok()) continue;  // the shape rule rejected the window (a ceil-mode window past the input)
+      optimized += r->kernel.find("xnnpack") != std::string::npos;
+      EXPECT_TRUE(bit_equal(r->optimized, r->reference));
+    }
   }
   EXPECT_GE(optimized, 25);  // XNNPACK declines 1x1 windows only
 }
@@ -66,10 +72,16 @@ TEST(AvgPool2DKernel, RandomWindowsExcludingPad) {
   for (int i = 0; i < 60; ++i) {
     const PoolCase p = random_pool(rng, i % 4 == 3 ? "NCHW" : "NHWC");
     SCOPED_TRACE(describe(p));
-    auto r = compare_paths(make_pool("AvgPool2D", p, rng, false), 1 + i % 2);
-    if (!r.ok()) continue;
-    optimized += r->kernel.find("xnnpack") != std::string::npos;
-    EXPECT_TRUE(within_summation_bound(*r, static_cast<double>(p.kernel[0] * p.kernel[1] + 1)));
+    const OneOp pool = make_pool("AvgPool2D", p, rng, false);
+    // NCHW: both the nhwc_layout plan (transposes around an NHWC pool) and, without passes,
+    // the NCHW adapter.
+    for (const bool keep_all : {false, true}) {
+      if (keep_all && p.layout != "NCHW") continue;
+      auto r = compare_paths(pool, 1 + i % 2, kernels::ConvLibrary::onednn, keep_all);
+      if (!r.ok()) continue;
+      optimized += r->kernel.find("xnnpack") != std::string::npos;
+      EXPECT_TRUE(within_summation_bound(*r, static_cast<double>(p.kernel[0] * p.kernel[1] + 1)));
+    }
   }
   EXPECT_GE(optimized, 25);
 }

@@ -37,7 +37,7 @@ TEST(CaffeNormalizeSchema, ParametersAreCaffesNormalizeParameterFieldsAndTheScal
   ssdtest::expect_documented("CaffeNormalize");
   std::vector<std::string> names;
   for (const ParamSpec& p : def.schema.params) names.push_back(p.name);
-  EXPECT_EQ(names, (std::vector<std::string>{"across_spatial", "channel_shared", "eps", "scale"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"across_spatial", "channel_shared", "eps", "scale", "axis"}));
   EXPECT_EQ(*def.schema.find_param("across_spatial")->default_value, AttrValue(true));
   EXPECT_EQ(*def.schema.find_param("channel_shared")->default_value, AttrValue(true));
   EXPECT_EQ(*def.schema.find_param("eps")->default_value, AttrValue(1e-10));
@@ -76,7 +76,7 @@ TEST(CaffeNormalizeShape, RejectsAScaleOfTheWrongShapeAndBadInputs) {
   EXPECT_TRUE(
       fails_with(infer_status("CaffeNormalize", attrs(false, false), {1, 3, 2, 2}, scale({1})),
                  {"parameter 'scale' must be f32 of shape [3] (channel_shared is false and input 0 "
-                  "[1, 3, 2, 2] has 3 channels, NCHW)",
+                  "[1, 3, 2, 2] has 3 channels on axis 1)",
                   "got f32 [1]"}));
   EXPECT_TRUE(fails_with(infer_status("CaffeNormalize", attrs(true, true), {3}, scale({1})),
                          {"input 0 must have rank 2 to 4", "got shape [3]"}));

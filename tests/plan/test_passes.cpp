@@ -241,12 +241,14 @@ TEST(PlanPasses, ResidualAddThatMustStay) {
     b.output("add");
     EXPECT_FALSE(logged(plan_and_compare(b.g, {x}), "fuse_residual_add"));
   }
-  {  // NCHW: the layout adapter has no summand input
+  {  // NCHW: nhwc_layout runs conv and Add on NHWC twins (x's twin feeds both), so it fuses there
     Builder b;
     b.input({1, 4, 6, 6});
     b.g.add_node("add", "Add", {b.conv("conv", "x", 4, 4, "NCHW"), "x"});
     b.output("add");
-    EXPECT_FALSE(logged(plan_and_compare(b.g, {random_tensor(Shape{1, 4, 6, 6}, rng)}), "fuse_residual_add"));
+    const Planned p = plan_and_compare(b.g, {random_tensor(Shape{1, 4, 6, 6}, rng)});
+    EXPECT_TRUE(logged(p, "fuse_residual_add: Add 'add'")) << ::testing::PrintToString(p.log);
+    EXPECT_TRUE(logged(p, "nhwc_layout: Add 'add'")) << ::testing::PrintToString(p.log);
   }
 }
 
@@ -318,6 +320,129 @@ TEST(PlanPasses, KeepAllValuesRunsNoRewrite) {
   const Planned p = plan_and_compare(b.g, {random_tensor(Shape{1, 5, 5, 3}, rng)}, true);
   EXPECT_TRUE(p.log.empty());
   EXPECT_EQ(p.steps.size(), 3u);
+}
+
+// -- nhwc_layout: Caffe's NCHW graphs run their image ops NHWC, transposing only at the borders.
+
+int count_steps(const Planned& p, const std::string& op) {
+  return static_cast<int>(std::count_if(p.steps.begin(), p.steps.end(), [&](const runtime::StepProfile& s) { return s.op == op; }));
+}
+
+bool any_adapter(const Planned& p) {
+  return std::any_of(p.steps.begin(), p.steps.end(),
+                     [](const runtime::StepProfile& s) { return s.kernel.find("NCHW via NHWC") != std::string::npos; });
+}
+
+// An SSD head as Caffe writes it: conv -> ReLU -> pool -> conv -> Permute(0, 2, 3, 1) ->
+// Flatten, plus the pooled NCHW map as a second graph output.
+TEST(NhwcLayout, SsdHeadPermuteDisappearsAndOutputsKeepTheirLayout) {
+  Builder b;
+  b.input({2, 3, 11, 9});
+  const std::string c1 = b.relu("relu1", b.conv("conv1", "x", 3, 8, "NCHW"), {});
+  b.g.add_node("pool", "MaxPool2D", {c1}, {{"kernel", std::vector<std::int64_t>{2, 2}}, {"strides", std::vector<std::int64_t>{2, 2}},
+                                           {"layout", std::string("NCHW")}, {"ceil_mode", true}});
+  const std::string loc = b.conv("loc", "pool", 8, 12, "NCHW");
+  b.g.add_node("perm", "Transpose", {loc}, {{"perm", std::vector<std::int64_t>{0, 2, 3, 1}}});
+  b.g.add_node("flat", "Reshape", {"perm"}, {{"shape", std::vector<std::int64_t>{2, -1}}});
+  b.output("flat");
+  b.output("pool");
+  std::mt19937 rng(40);
+  const Planned p = plan_and_compare(b.g, {random_tensor(Shape{2, 3, 11, 9}, rng)});
+  EXPECT_TRUE(logged(p, "nhwc_layout: Conv2D 'conv1' runs NHWC"));
+  EXPECT_TRUE(logged(p, "nhwc_layout: MaxPool2D 'pool' runs NHWC"));
+  EXPECT_TRUE(logged(p, "nhwc_layout: Transpose 'perm' dropped"));
+  EXPECT_TRUE(logged(p, "fuse_activation: ReLU 'relu1'"));  // the later passes see an NHWC conv
+  EXPECT_FALSE(any_adapter(p));
+  // One transpose in (x), one out (the graph output 'pool'); the flattened head needs none.
+  EXPECT_EQ(count_steps(p, "Transpose"), 2);
+  ASSERT_EQ(p.optimized.size(), 2u);
+  EXPECT_EQ(p.optimized[1].shape(), (Shape{2, 8, 6, 5}));
+}
+
+// Ops that follow an NHWC region with their axes renamed: Concat, BatchNorm, Scale, Softmax and
+// CaffeNormalize on the channel axis, Pad, and same-shape elementwise ops.
+TEST(NhwcLayout, AxisOpsFollowWithTheirAxesMapped) {
+  for (const bool across_spatial : {false, true}) {
+    Builder b;
+    b.input({1, 4, 7, 6});
+    const std::string a = b.conv("a", "x", 4, 5, "NCHW"), c = b.conv("c", "x", 4, 3, "NCHW");
+    b.g.add_node("cat", "Concat", {a, c}, {{"axis", std::int64_t{1}}});
+    b.batch_norm("bn", "cat", 8, 1);
+    EXPECT_TRUE(b.g.add_constant("s", random_tensor(Shape{8}, b.rng, 0.5f, 2.0f)).ok());
+    b.g.add_node("norm", "CaffeNormalize", {"bn"},
+                 {{"across_spatial", across_spatial}, {"channel_shared", false}, {"scale", TensorRef{"s"}}});
+    b.g.add_node("pad", "Pad", {"norm"}, {{"pads", std::vector<std::int64_t>{0, 1, 2, 0, 0, 0, 1, 3}}});
+    b.g.add_node("sig", "Sigmoid", {"pad"});
+    b.g.add_node("mul", "Mul", {"sig", "pad"});
+    b.g.add_node("soft", "Softmax", {"mul"}, {{"axis", std::int64_t{1}}});
+    b.output("soft");
+    std::mt19937 rng(41);
+    const Planned p = plan_and_compare(b.g, {random_tensor(Shape{1, 4, 7, 6}, rng)});
+    for (const char* node : {"Concat 'cat'", "BatchNorm 'bn'", "CaffeNormalize 'norm'", "Pad 'pad'", "Sigmoid 'sig'",
+                             "Mul 'mul'", "Softmax 'soft'"})
+      EXPECT_TRUE(logged(p, std::string("nhwc_layout: ") + node + " follows in NHWC")) << node;
+    EXPECT_EQ(count_steps(p, "Transpose"), 2);  // x in, the output back
+    EXPECT_EQ(p.optimized[0].shape().to_string(), "[1, 9, 10, 9]");
+  }
+}
+
+// Where the layout must not change: a broadcasting operand, a Reshape of NCHW order, an op
+// without an NHWC form (here PReLU with a per-channel slope), a Transpose of another rank, a
+// graph without NCHW image ops, and --dump-all.
+TEST(NhwcLayout, ReadersThatNeedNchwGetItBack) {
+  Builder b;
+  b.input({1, 3, 5, 5});
+  const std::string c = b.conv("conv", "x", 3, 4, "NCHW");
+  EXPECT_TRUE(b.g.add_constant("bias", random_tensor(Shape{1, 4, 1, 1}, b.rng)).ok());
+  EXPECT_TRUE(b.g.add_constant("slope", random_tensor(Shape{4, 1, 1}, b.rng)).ok());
+  b.g.add_input("y", Shape{1, 4, 1, 1});
+  b.g.add_node("badd", "Add", {c, "y"});  // broadcasting: stays NCHW
+  b.g.add_node("prelu", "PReLU", {c}, {{"alpha", TensorRef{"slope"}}});
+  b.g.add_node("flat", "Reshape", {c}, {{"shape", std::vector<std::int64_t>{1, -1}}});
+  b.output("badd");
+  b.output("prelu");
+  b.output("flat");
+  std::mt19937 rng(42);
+  const Planned p = plan_and_compare(b.g, {random_tensor(Shape{1, 3, 5, 5}, rng), random_tensor(Shape{1, 4, 1, 1}, rng)});
+  EXPECT_TRUE(logged(p, "nhwc_layout: Conv2D 'conv' runs NHWC"));
+  EXPECT_TRUE(logged(p, "nhwc_layout: Transpose 'conv/nchw' added ('conv' back to NCHW)"));
+  for (const char* node : {"Add 'badd'", "PReLU 'prelu'", "Reshape 'flat'"}) EXPECT_FALSE(logged(p, node)) << node;
+  EXPECT_EQ(count_steps(p, "Transpose"), 2);  // x in, conv back once for its three readers
+
+  Builder keras;  // NHWC only: nothing to do
+  keras.input({1, 5, 5, 3});
+  keras.output(keras.conv("conv", "x", 3, 4));
+  const Planned q = plan_and_compare(keras.g, {random_tensor(Shape{1, 5, 5, 3}, rng)});
+  EXPECT_FALSE(logged(q, "nhwc_layout"));
+
+  const Planned all = plan_and_compare(b.g, {random_tensor(Shape{1, 3, 5, 5}, rng), random_tensor(Shape{1, 4, 1, 1}, rng)},
+                                       /*keep_all=*/true);
+  EXPECT_TRUE(all.log.empty());
+  EXPECT_TRUE(any_adapter(all));
+}
+
+// Two Permutes of one value, another permutation, and a Permute that is a graph output.
+TEST(NhwcLayout, TransposesComposeWithTheTwin) {
+  Builder b;
+  b.input({1, 2, 4, 3});
+  const std::string c = b.conv("conv", "x", 2, 5, "NCHW");
+  const std::vector<std::int64_t> to_nhwc{0, 2, 3, 1};
+  b.g.add_node("p1", "Transpose", {c}, {{"perm", to_nhwc}});
+  b.g.add_node("p2", "Transpose", {c}, {{"perm", to_nhwc}});
+  b.g.add_node("p3", "Transpose", {c}, {{"perm", std::vector<std::int64_t>{0, 1, 3, 2}}});
+  b.g.add_node("out1", "Sigmoid", {"p1"});
+  b.g.add_node("out2", "Tanh", {"p2"});
+  b.g.add_node("p4", "Transpose", {c}, {{"perm", to_nhwc}});
+  b.output("out1");
+  b.output("out2");
+  b.output("p3");
+  b.output("p4");
+  std::mt19937 rng(43);
+  const Planned p = plan_and_compare(b.g, {random_tensor(Shape{1, 2, 4, 3}, rng)});
+  EXPECT_TRUE(logged(p, "nhwc_layout: Transpose 'p1' dropped"));
+  EXPECT_FALSE(logged(p, "Transpose 'p2' dropped"));  // the twin already took p1's name: p2 copies it
+  EXPECT_FALSE(logged(p, "Transpose 'p4' dropped"));  // a graph output keeps its own buffer
+  EXPECT_FALSE(logged(p, "conv/nchw"));               // no reader needs the conv in NCHW
 }
 
 }  // namespace plan_test_passes
