@@ -10,6 +10,7 @@ namespace ingot::kernels {
 bool conv2d_supported(const ops::Conv2DParams& p);
 bool conv2d_accepts_residual(const ops::Conv2DParams& p, ConvLibrary library);
 Result<std::unique_ptr<Kernel>> prepare_conv2d(const ops::Conv2DParams& p, const KernelRequest& r);
+Result<std::unique_ptr<Kernel>> prepare_conv_transpose2d(const ops::ConvTranspose2DParams& p, const KernelRequest& r);
 
 Result<std::unique_ptr<Kernel>> prepare_dense(const ops::DenseParams& p, const KernelRequest& r);
 

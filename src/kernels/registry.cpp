@@ -25,6 +25,7 @@ Result<std::unique_ptr<Kernel>> prepare(const KernelRequest& r) {
   const std::string_view op = r.op;
   if (nchw_scratch_bytes(r) > 0) return prepare_nchw(r);
   if (op == "Conv2D") return prepare_conv2d(params_of<ops::Conv2DParams>(r.params), r);
+  if (op == "ConvTranspose2D") return prepare_conv_transpose2d(params_of<ops::ConvTranspose2DParams>(r.params), r);
   if (op == "Dense") return prepare_dense(params_of<ops::DenseParams>(r.params), r);
   if (op == "MaxPool2D") return prepare_maxpool2d(params_of<ops::MaxPool2DParams>(r.params), r);
   if (op == "AvgPool2D") return prepare_avgpool2d(params_of<ops::AvgPool2DParams>(r.params), r);

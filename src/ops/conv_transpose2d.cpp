@@ -14,21 +14,13 @@
 #include <cassert>
 
 #include "ops/common.h"
+#include "ops/params.h"
 #include "ops/registry.h"
 
 namespace ingot {
 namespace {
 
-struct ConvTranspose2DParams {
-  Tensor weights;
-  std::optional<Tensor> bias;
-  std::vector<std::int64_t> strides;
-  std::vector<std::int64_t> dilations;
-  std::vector<std::int64_t> pads;            // top, left, bottom, right
-  std::vector<std::int64_t> output_padding;  // h, w
-  std::int64_t groups = 1;
-  std::string layout;
-};
+using ops::ConvTranspose2DParams;  // declared in ops/params.h
 
 Status check_weights(const ConvTranspose2DParams& p) {
   const Tensor& w = p.weights;

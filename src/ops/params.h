@@ -23,6 +23,17 @@ struct Conv2DParams {
   std::string layout;
 };
 
+struct ConvTranspose2DParams {
+  Tensor weights;              // IOHW: [in_channels, out_channels / groups, kh, kw]
+  std::optional<Tensor> bias;  // [O]
+  std::vector<std::int64_t> strides;
+  std::vector<std::int64_t> dilations;
+  std::vector<std::int64_t> pads;            // cropped from the full output: top, left, bottom, right
+  std::vector<std::int64_t> output_padding;  // added at the bottom / right: h, w
+  std::int64_t groups = 1;
+  std::string layout;
+};
+
 struct DenseParams {
   Tensor weights;  // [out_features, in_features]
   std::optional<Tensor> bias;

@@ -3,7 +3,7 @@
 //
 // A rank-4 value v may get an NHWC twin "v/nhwc": the same elements with the axes in order
 // [N, H, W, C]. Walking the nodes in order:
-//   - an NCHW Conv2D / MaxPool2D / AvgPool2D reads its input's twin (a Transpose makes one when
+//   - an NCHW Conv2D / ConvTranspose2D / MaxPool2D / AvgPool2D reads its input's twin (a Transpose makes one when
 //     the input has none) and writes a twin: its layout becomes NHWC;
 //   - layout-free elementwise ops, and ops whose axes can be renamed (Concat, Softmax, BatchNorm,
 //     Scale, CaffeNormalize on the channel axis, Pad), follow when every input has a twin: they
@@ -38,7 +38,8 @@ bool is_same_shape_elementwise(std::string_view op) {
   return op == "Add" || op == "Sub" || op == "Mul" || op == "Maximum" || op == "Minimum" || op == "Mean";
 }
 bool has_nchw_layout(const ir::Node& node) {
-  if (node.op != "Conv2D" && node.op != "MaxPool2D" && node.op != "AvgPool2D") return false;
+  if (node.op != "Conv2D" && node.op != "ConvTranspose2D" && node.op != "MaxPool2D" && node.op != "AvgPool2D")
+    return false;
   const auto it = node.attrs.find("layout");
   return it != node.attrs.end() && std::holds_alternative<std::string>(it->second) &&
          std::get<std::string>(it->second) == "NCHW" && node.inputs.size() == 1;
