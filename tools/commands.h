@@ -51,6 +51,7 @@ bool is_storage_name(const std::string& weights);
 struct RuntimeFlags {
   bool reference = false;
   std::string conv_kernels = "onednn";
+  std::string winograd = "on";
   int threads = 0;  // 0: the machine's cores
 };
 void add_runtime_flags(CLI::App& cmd, RuntimeFlags& flags);

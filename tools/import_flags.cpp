@@ -14,6 +14,10 @@ void add_runtime_flags(CLI::App& cmd, RuntimeFlags& flags) {
                  "library of the convolution and dense kernels: onednn (default, the faster here, see docs/runtime.md) or "
                  "xnnpack")
       ->check(CLI::IsMember({"onednn", "xnnpack"}));
+  cmd.add_option("--winograd", flags.winograd,
+                 "on (default): 3x3 stride-1 convolutions run on oneDNN's Winograd F(2x2,3x3) kernel where it has one "
+                 "(faster, a few ulps more rounding error); off: the direct kernel")
+      ->check(CLI::IsMember({"on", "off"}));
   cmd.add_option("--threads", flags.threads, "worker threads (default: the machine's cores)")->check(CLI::Range(1, 1024));
 }
 
@@ -22,6 +26,7 @@ runtime::PlanOptions plan_options(const RuntimeFlags& flags) {
   plan.reference = flags.reference;
   plan.threads = flags.threads;
   plan.conv_library = flags.conv_kernels == "xnnpack" ? kernels::ConvLibrary::xnnpack : kernels::ConvLibrary::onednn;
+  plan.winograd = flags.winograd == "on";
   return plan;
 }
 namespace {

@@ -40,7 +40,7 @@ Result<std::unique_ptr<Kernel>> prepare_conv_transpose2d(const ops::ConvTranspos
                              : deconv::desc(dnnl::prop_kind::forward_inference, dnnl::algorithm::deconvolution_direct,
                                             src, any_w, dst, strides, dilations, pad_l, pad_rb);
     onednn::use_threads(r.pool->threads());
-    const deconv::primitive_desc pd(desc, onednn::post_ops(r.clamp, nullptr), onednn::engine());
+    const deconv::primitive_desc pd(desc, onednn::post_ops(r.clamp, onednn::Residual::none), onednn::engine());
     std::vector<std::pair<int, dnnl::memory>> io{{DNNL_ARG_SRC, onednn::wrap(src, *r.inputs[0])},
                                                  {DNNL_ARG_DST, onednn::wrap(dst, *r.outputs[0])}};
     return onednn::make_kernel(deconv(pd), pd.weights_desc(),

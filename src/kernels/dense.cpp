@@ -22,7 +22,7 @@ Result<std::unique_ptr<Kernel>> prepare_onednn(const ops::DenseParams& p, const 
     const auto desc = p.bias ? dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, src, any_w, bias, dst)
                              : dnnl::inner_product_forward::desc(dnnl::prop_kind::forward_inference, src, any_w, dst);
     onednn::use_threads(r.pool->threads());
-    const dnnl::inner_product_forward::primitive_desc pd(desc, onednn::post_ops(r.clamp, nullptr), onednn::engine());
+    const dnnl::inner_product_forward::primitive_desc pd(desc, onednn::post_ops(r.clamp, onednn::Residual::none), onednn::engine());
     return onednn::make_kernel(
         dnnl::inner_product_forward(pd), pd.weights_desc(),
         {have_w, p.weights, bias, p.bias,

@@ -79,6 +79,7 @@ struct KernelRequest {
   Clamp clamp;                   // fused activation; only where accepts_clamp() said yes
   const ThreadPool* pool = nullptr;
   ConvLibrary conv_library = ConvLibrary::onednn;
+  bool winograd = true;  // Conv2D may run on oneDNN's Winograd kernel
   // Memory the kernel may use while it runs, shared with the session's other steps: at
   // least scratch_bytes(request) bytes, 64-byte aligned (empty when that is 0).
   std::span<std::byte> scratch;

@@ -3,6 +3,8 @@
 #include <omp.h>
 
 #include <cstring>
+#include <mutex>
+#include <vector>
 
 #include "kernels/cpu_level.h"
 
@@ -59,9 +61,23 @@ Result<dnnl::memory> reorder_weights(const dnnl::memory::desc& have, const dnnl:
     return to;
   }
   dnnl::memory from = wrap(have, w);
-  dnnl::reorder(from, to).execute(stream(), from, to);
+  // The reorder's temporary memory (Winograd's weight transform needs tens of MiB) comes from
+  // one buffer kept for every plan: fresh memory per reorder costs a page fault per 4 KiB.
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  const dnnl::reorder::primitive_desc pd(from, to, attr);
+  static std::vector<std::byte> scratch;
+  static std::mutex scratch_mutex;
+  const std::lock_guard lock(scratch_mutex);
+  if (scratch.size() < pd.scratchpad_desc().get_size()) scratch.resize(pd.scratchpad_desc().get_size());
+  dnnl::memory pad(pd.scratchpad_desc(), engine(), scratch.data());
+  dnnl::reorder(pd).execute(stream(), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}, {DNNL_ARG_SCRATCHPAD, pad}});
   stream().wait();
   return to;
+}
+
+Step reorder_step(const dnnl::memory& from, const dnnl::memory& to) {
+  return {dnnl::reorder(from, to), {{DNNL_ARG_FROM, from}, {DNNL_ARG_TO, to}}};
 }
 
 Result<std::unique_ptr<Kernel>> make_kernel(dnnl::primitive primitive, const dnnl::memory::desc& want_weights,
@@ -76,13 +92,17 @@ Result<std::unique_ptr<Kernel>> make_kernel(dnnl::primitive primitive, const dnn
                                                               binding.arena, buffers));
     args.emplace_back(DNNL_ARG_BIAS, std::move(bias));
   }
-  return std::unique_ptr<Kernel>(std::make_unique<PrimitiveKernel>(std::move(primitive), std::move(args),
-                                                                   std::move(buffers), threads, std::move(name)));
+  std::vector<Step> steps = std::move(binding.before);
+  steps.push_back({std::move(primitive), std::move(args)});
+  for (Step& s : binding.after) steps.push_back(std::move(s));
+  return std::unique_ptr<Kernel>(
+      std::make_unique<PrimitiveKernel>(std::move(steps), std::move(buffers), threads, std::move(name)));
 }
 
-dnnl::primitive_attr post_ops(const Clamp& clamp, const dnnl::memory::desc* residual) {
+dnnl::primitive_attr post_ops(const Clamp& clamp, Residual how, const dnnl::memory::desc* residual) {
   dnnl::post_ops ops;
-  if (residual != nullptr) ops.append_binary(dnnl::algorithm::binary_add, *residual);
+  if (how == Residual::binary) ops.append_binary(dnnl::algorithm::binary_add, *residual);
+  if (how == Residual::sum) ops.append_sum(1.0f);
   if (clamp.active()) {
     if (clamp.min == 0.0f && clamp.max == std::numeric_limits<float>::infinity())
       ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
@@ -94,20 +114,20 @@ dnnl::primitive_attr post_ops(const Clamp& clamp, const dnnl::memory::desc* resi
   return attr;
 }
 
-PrimitiveKernel::PrimitiveKernel(dnnl::primitive primitive, std::vector<std::pair<int, dnnl::memory>> args,
-                                 std::vector<Tensor> buffers, int threads, std::string name)
-    : primitive_(std::move(primitive)),
-      memories_(std::move(args)),
-      buffers_(std::move(buffers)),
-      threads_(threads),
-      name_(std::move(name)) {
-  for (const auto& [arg, mem] : memories_) args_.push_back({arg, mem.get()});
+PrimitiveKernel::PrimitiveKernel(std::vector<Step> steps, std::vector<Tensor> buffers, int threads, std::string name)
+    : steps_(std::move(steps)), buffers_(std::move(buffers)), threads_(threads), name_(std::move(name)) {
+  for (const Step& step : steps_) {
+    args_.emplace_back();
+    for (const auto& [arg, mem] : step.args) args_.back().push_back({arg, mem.get()});
+  }
 }
 
 void PrimitiveKernel::run() {
   use_threads(threads_);
   // The C call takes the prepared argument array: the C++ overload builds a vector per call.
-  dnnl_primitive_execute(primitive_.get(), stream().get(), static_cast<int>(args_.size()), args_.data());
+  for (std::size_t i = 0; i < steps_.size(); ++i)
+    dnnl_primitive_execute(steps_[i].primitive.get(), stream().get(), static_cast<int>(args_[i].size()),
+                           args_[i].data());
   dnnl_stream_wait(stream().get());
 }
 

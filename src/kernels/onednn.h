@@ -31,6 +31,15 @@ dnnl::memory wrap(const dnnl::memory::desc& desc, const Tensor& t);
 // Weights copied once into the layout the primitive chose (`want`), from ingot's layout (`have`).
 Result<dnnl::memory> reorder_weights(const dnnl::memory::desc& have, const dnnl::memory::desc& want, const Tensor& w);
 
+// One primitive with its arguments, as the run phase executes it.
+struct Step {
+  dnnl::primitive primitive;
+  std::vector<std::pair<int, dnnl::memory>> args;
+};
+
+// A reorder of `from` into `to` (layouts differ, sizes agree), as a step.
+Step reorder_step(const dnnl::memory& from, const dnnl::memory& to);
+
 // What a convolution or inner product is bound to: its weights (in ingot's layout, reordered
 // here into the primitive's), an optional bias, and the arena memory it reads and writes.
 struct Binding {
@@ -40,6 +49,8 @@ struct Binding {
   const std::optional<Tensor>& bias;
   std::vector<std::pair<int, dnnl::memory>> io;  // DNNL_ARG_SRC, DNNL_ARG_DST, post-op operands
   TensorArena* arena = nullptr;                   // where the copies go; nullptr: their own memory
+  // Steps around the primitive: layout changes of its activations (Winograd's blocked ones).
+  std::vector<Step> before, after;
 };
 
 // The kernel for a created primitive: weights reordered into `want_weights`, bias copied,
@@ -47,22 +58,24 @@ struct Binding {
 Result<std::unique_ptr<Kernel>> make_kernel(dnnl::primitive primitive, const dnnl::memory::desc& want_weights,
                                             Binding binding, int threads, std::string name);
 
+// How a residual summand enters the primitive: as a binary add of its own tensor, or as a sum
+// into the destination, which then holds the summand before the primitive runs.
+enum class Residual { none, binary, sum };
+
 // A clamp and/or a residual summand as post-ops, in the order the op computes them:
-// y = clamp(conv(x) + bias + residual).
-dnnl::primitive_attr post_ops(const Clamp& clamp, const dnnl::memory::desc* residual);
+// y = clamp(conv(x) + bias + residual). `residual` is the summand's layout (binary only).
+dnnl::primitive_attr post_ops(const Clamp& clamp, Residual how, const dnnl::memory::desc* residual = nullptr);
 
 class PrimitiveKernel final : public Kernel {
  public:
-  PrimitiveKernel(dnnl::primitive primitive, std::vector<std::pair<int, dnnl::memory>> args,
-                  std::vector<Tensor> buffers, int threads, std::string name);
+  PrimitiveKernel(std::vector<Step> steps, std::vector<Tensor> buffers, int threads, std::string name);
   void run() override;
   std::string name() const override { return name_; }
 
  private:
-  dnnl::primitive primitive_;
-  std::vector<std::pair<int, dnnl::memory>> memories_;  // keeps the handles alive
-  std::vector<Tensor> buffers_;                         // the memory the weight handles point into
-  std::vector<dnnl_exec_arg_t> args_;                   // what execute reads: built once
+  std::vector<Step> steps_;                          // keeps primitives and memory handles alive
+  std::vector<Tensor> buffers_;                      // the memory the weight handles point into
+  std::vector<std::vector<dnnl_exec_arg_t>> args_;  // what execute reads, per step: built once
   int threads_;
   std::string name_;
 };

@@ -8,6 +8,8 @@
 namespace ingot::kernels {
 
 bool conv2d_supported(const ops::Conv2DParams& p);
+// Scratch for Winograd's blocked activations, where it may run.
+std::size_t conv2d_scratch_bytes(const ops::Conv2DParams& p, const KernelRequest& r);
 bool conv2d_accepts_residual(const ops::Conv2DParams& p, ConvLibrary library);
 Result<std::unique_ptr<Kernel>> prepare_conv2d(const ops::Conv2DParams& p, const KernelRequest& r);
 Result<std::unique_ptr<Kernel>> prepare_conv_transpose2d(const ops::ConvTranspose2DParams& p, const KernelRequest& r);

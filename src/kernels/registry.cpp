@@ -45,7 +45,11 @@ Result<std::unique_ptr<Kernel>> prepare(const KernelRequest& r) {
   return std::unique_ptr<Kernel>();
 }
 
-std::size_t scratch_bytes(const KernelRequest& request) { return nchw_scratch_bytes(request); }
+std::size_t scratch_bytes(const KernelRequest& request) {
+  if (request.op == "Conv2D" && nchw_scratch_bytes(request) == 0)
+    return conv2d_scratch_bytes(params_of<ops::Conv2DParams>(request.params), request);
+  return nchw_scratch_bytes(request);
+}
 
 bool accepts_clamp(std::string_view op, const void* params, std::span<const TensorInfo> inputs) {
   for (const TensorInfo& t : inputs)

@@ -143,6 +143,7 @@ Status Session::prepare_kernels(const PlanOptions& options) {
                                   .clamp = step.clamp,
                                   .pool = pool_.get(),
                                   .conv_library = options.conv_library,
+                                  .winograd = options.winograd,
                                   .weights_arena = &weights};
   };
   std::size_t scratch = 0;

@@ -37,6 +37,8 @@ struct PlanOptions {
   int threads = 0;
   // The library of the Conv2D and Dense kernels (--conv-kernels).
   kernels::ConvLibrary conv_library = kernels::ConvLibrary::onednn;
+  // 3x3 stride-1 convolutions on oneDNN's Winograd kernel where it has one (--winograd).
+  bool winograd = true;
 };
 
 // Time spent per step over the runs since the profile was reset.

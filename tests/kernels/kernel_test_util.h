@@ -74,7 +74,7 @@ inline const char* expected_library(kernels::ConvLibrary library) {
 // even where a pass would rewrite it (an NCHW Conv2D then runs through the NCHW adapter).
 inline Result<Comparison> compare_paths(const OneOp& c, int threads = 1,
                                         kernels::ConvLibrary library = kernels::ConvLibrary::onednn,
-                                        bool keep_all_values = false) {
+                                        bool keep_all_values = false, bool winograd = true) {
   Comparison out;
   INGOT_ASSIGN_OR_RETURN(ir::Graph g, c.graph(false));
   runtime::PlanOptions ref;
@@ -86,6 +86,7 @@ inline Result<Comparison> compare_paths(const OneOp& c, int threads = 1,
   opt.threads = threads;
   opt.conv_library = library;
   opt.keep_all_values = keep_all_values;
+  opt.winograd = winograd;
   INGOT_ASSIGN_OR_RETURN(auto opt_session, runtime::Session::plan(g, default_registry(), opt));
   INGOT_ASSIGN_OR_RETURN(auto opt_out, opt_session.run(c.inputs));
   out.optimized = std::move(opt_out[0]);

@@ -67,6 +67,8 @@ OneOp make_conv(const ConvCase& k, std::mt19937& rng) {
   return c;
 }
 
+::testing::AssertionResult within_winograd_bound(const Comparison& r, const OneOp& conv, std::int64_t c_in);
+
 void sweep(Form form, const std::string& layout, int cases, std::uint32_t seed) {
   std::mt19937 rng(seed);
   for (int i = 0; i < cases; ++i) {
@@ -77,7 +79,11 @@ void sweep(Form form, const std::string& layout, int cases, std::uint32_t seed) 
       auto result = compare_paths(conv, i % 2 == 0 ? 1 : 2, library);
       ASSERT_TRUE(result.ok()) << result.status().message();
       const double terms = static_cast<double>(k.c / k.groups * k.kh * k.kw + (k.bias ? 1 : 0));
-      EXPECT_TRUE(within_summation_bound(*result, terms));
+      if (result->kernel.find("wino") != std::string::npos) {
+        EXPECT_TRUE(within_winograd_bound(*result, conv, k.c)) << result->kernel;
+      } else {
+        EXPECT_TRUE(within_summation_bound(*result, terms));
+      }
       const std::string want = std::string(expected_library(library)) + " conv2d";
       EXPECT_EQ(result->kernel.rfind(want, 0), 0u) << result->kernel;
       if (layout == "NCHW") {
@@ -112,6 +118,110 @@ TEST(Conv2DKernel, LongSums) {
     auto result = compare_paths(conv, 2, library);
     ASSERT_TRUE(result.ok()) << result.status().message();
     EXPECT_TRUE(within_summation_bound(*result, 1025)) << result->kernel;
+  }
+}
+
+// Winograd F(2x2, 3x3), which oneDNN has for 3x3 stride-1 convolutions on AVX-512. Its
+// transforms add inputs (and weights) before multiplying, so the direct summation bound does
+// not hold term by term. A bound in norms: per channel c, an output sums
+// |A^T| |G g_c G^T| |B^T d B| |A| over the 4x4 tile, at most 3*3 (row sums of |A^T|) *
+// 1.5^2 (of |G|) * 2^2 (of |B^T|) = 81 times max|g_c| max|d|; each value is at most C + 11 roundings
+// deep (2 in the input transform, 4 in the weights', the product, the channel sum, 4 in the
+// output transform). So |winograd - reference| <= 2 gamma_{C+16} (81 X sum_c max|g_oc| + |b_o| + |r|),
+// X = max |x|, r the fused residual summand. Measured errors are 300 to 6000 times below it; the test also runs the direct
+// kernel (--winograd off) on the same case against the tighter summation bound.
+::testing::AssertionResult within_winograd_bound(const Comparison& r, const OneOp& conv, std::int64_t c_in) {
+  const Tensor& w = conv.constants[0].second;  // [O, C, 3, 3]
+  const auto wd = w.data<float>();
+  const std::int64_t o_n = w.shape()[0];
+  double x_max = 0;
+  for (float v : conv.inputs[0].data<float>()) x_max = std::max(x_max, double(std::fabs(v)));
+  std::vector<double> bound(static_cast<std::size_t>(o_n));
+  const double u = std::ldexp(1.0, -24), k = double(c_in + 16), gamma = k * u / (1 - k * u);
+  for (std::int64_t o = 0; o < o_n; ++o) {
+    double sum = 0;
+    for (std::int64_t c = 0; c < c_in; ++c) {
+      double m = 0;
+      for (int t = 0; t < 9; ++t) m = std::max(m, double(std::fabs(wd[static_cast<std::size_t>((o * c_in + c) * 9 + t)])));
+      sum += m;
+    }
+    const double b = conv.constants.size() > 1 ? std::fabs(conv.constants[1].second.data<float>()[static_cast<std::size_t>(o)]) : 0.0;
+    bound[static_cast<std::size_t>(o)] = 2 * gamma * (81 * x_max * sum + b);
+  }
+  const auto got = r.optimized.data<float>(), want = r.reference.data<float>();
+  if (got.size() != want.size()) return ::testing::AssertionFailure() << "sizes differ";
+  double worst = 0;
+  const Shape& y = r.reference.shape();
+  const bool nchw = std::get<std::string>(conv.attrs.at("layout")) == "NCHW";
+  const auto pixels = static_cast<std::size_t>(nchw ? y[2] * y[3] : 1);
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    const double residual = conv.inputs.size() > 1 ? std::fabs(double(conv.inputs[1].data<float>()[i])) : 0.0;
+    const double b = bound[(i / pixels) % static_cast<std::size_t>(o_n)] + 2 * gamma * residual;
+    const double err = std::fabs(double(got[i]) - double(want[i]));
+    if (!(err <= b)) return ::testing::AssertionFailure() << "element " << i << ": " << got[i] << " vs " << want[i] << ", bound " << b;
+    worst = std::max(worst, err / b);
+  }
+  return ::testing::AssertionSuccess() << "worst error / bound " << worst;
+}
+
+bool winograd_expected() {
+  const auto level = kernels::requested_cpu_level();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && level.ok() &&
+         (*level == kernels::CpuLevel::native || *level == kernels::CpuLevel::avx512);
+}
+
+// ResNet-like 3x3 stride-1 layers (odd sizes, batch 2, with and without bias, f16 storage,
+// NCHW through nhwc_layout), 1 and 2 threads; and cases where it must not run.
+TEST(Conv2DKernel, WinogradAgainstReferenceAndDirect) {
+  std::mt19937 rng(8);
+  struct WinogradCase {
+    ConvCase k;
+    bool winograd;  // whether it should run on the Winograd kernel where the CPU has one
+  };
+  const std::vector<WinogradCase> cases = {
+      {{2, 17, 13, 32, 48, 3, 3, 1, 1, 1, 1, 1, {1, 1, 1, 1}, true, "NHWC", ir::Storage::raw}, true},
+      {{1, 28, 28, 64, 64, 3, 3, 1, 1, 1, 1, 1, {1, 1, 1, 1}, false, "NHWC", ir::Storage::raw}, true},
+      {{2, 16, 16, 16, 32, 3, 3, 1, 1, 1, 1, 1, {0, 0, 0, 0}, true, "NHWC", ir::Storage::f16}, true},
+      {{2, 10, 12, 24, 40, 3, 3, 1, 1, 1, 1, 1, {1, 1, 1, 1}, true, "NCHW", ir::Storage::raw}, true},
+      // oneDNN's Winograd kernel takes only symmetric pads: the direct kernel runs instead.
+      {{1, 12, 12, 32, 32, 3, 3, 1, 1, 1, 1, 1, {1, 0, 1, 2}, true, "NHWC", ir::Storage::raw}, false},
+      // Too small to pay (16 tiles: ResNet's 7x7 stage; 16 output channels): direct.
+      {{1, 7, 7, 256, 128, 3, 3, 1, 1, 1, 1, 1, {1, 1, 1, 1}, true, "NHWC", ir::Storage::raw}, false},
+      {{1, 20, 20, 64, 16, 3, 3, 1, 1, 1, 1, 1, {1, 1, 1, 1}, true, "NHWC", ir::Storage::raw}, false},
+  };
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    const ConvCase& k = cases[i].k;
+    SCOPED_TRACE(k.describe());
+    const OneOp conv = make_conv(k, rng);
+    for (const bool winograd : {true, false}) {
+      auto r = compare_paths(conv, i % 2 == 0 ? 1 : 2, kernels::ConvLibrary::onednn, false, winograd);
+      ASSERT_TRUE(r.ok()) << r.status().message();
+      const bool wino = r->kernel.find("wino") != std::string::npos;
+      EXPECT_EQ(wino, winograd && cases[i].winograd && winograd_expected() && kernels::onednn_allowed()) << r->kernel;
+      if (wino) {
+        EXPECT_TRUE(within_winograd_bound(*r, conv, k.c)) << r->kernel;
+      } else {
+        EXPECT_TRUE(within_summation_bound(*r, double(k.c * 9 + (k.bias ? 1 : 0)))) << r->kernel;
+      }
+    }
+  }
+}
+
+// A fused residual summand (ResNet's shortcut): Winograd adds it as a sum into its blocked
+// destination, which the kernel fills with the summand first.
+TEST(Conv2DKernel, WinogradWithResidualSummand) {
+  std::mt19937 rng(9);
+  ConvCase k{2, 14, 15, 32, 32, 3, 3, 1, 1, 1, 1, 1, {1, 1, 1, 1}, true, "NHWC", ir::Storage::raw};
+  OneOp conv = make_conv(k, rng);
+  conv.inputs.push_back(random_tensor(Shape{2, 14, 15, 32}, rng));
+  for (const int threads : {1, 2}) {
+    auto r = compare_paths(conv, threads);
+    ASSERT_TRUE(r.ok()) << r.status().message();
+    EXPECT_EQ(r->kernel.find("wino") != std::string::npos, winograd_expected() && kernels::onednn_allowed()) << r->kernel;
+    if (kernels::onednn_allowed()) {  // at sse2 the reference kernel runs it (XNNPACK has no summand)
+      EXPECT_NE(r->kernel.find("+ residual"), std::string::npos) << r->kernel;
+    }
+    EXPECT_TRUE(within_winograd_bound(*r, conv, k.c)) << r->kernel;
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include <oneapi/dnnl/dnnl.hpp>
 #include <cstdlib>
+#include <cstring>
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
@@ -13,6 +14,8 @@
 #include "backend.hpp"
 
 namespace ks {
+
+dnnl::algorithm onednn_algorithm();
 namespace {
 
 using dnnl::memory;
@@ -62,7 +65,11 @@ class OnednnBackend final : public Backend {
                         const LayerWeights& w) {
     memory user(user_md, engine_, const_cast<float*>(w.weights.data()));
     memory packed(want, engine_);
-    dnnl::reorder(user, packed).execute(stream_, user, packed);
+    try {
+      dnnl::reorder(user, packed).execute(stream_, user, packed);
+    } catch (const dnnl::error&) {  // winograd weights: no reorder from ohwi; timing only
+      std::memset(packed.get_data_handle(), 0, want.get_size());
+    }
     stream_.wait();
     return packed;
   }
@@ -85,10 +92,20 @@ class OnednnBackend final : public Backend {
     memory::desc src_any({1, l.in_c, l.in_h, l.in_w}, dt::f32, blocked ? tag::any : tag::nhwc);
     memory::desc dst_any({1, l.out_c, l.out_h(), l.out_w()}, dt::f32,
                          blocked ? tag::any : tag::nhwc);
-    dnnl::convolution_forward::desc desc(
-        dnnl::prop_kind::forward_inference, dnnl::algorithm::convolution_direct, src_any, any_w, bias,
-        dst_any, {l.stride, l.stride}, {l.pad.top, l.pad.left}, {l.pad.bottom, l.pad.right});
-    dnnl::convolution_forward::primitive_desc pd(desc, activation_attr(l.act), engine_);
+    const auto make_pd = [&](dnnl::algorithm algo) {
+      dnnl::convolution_forward::desc desc(
+          dnnl::prop_kind::forward_inference, algo, src_any, any_w, bias,
+          dst_any, {l.stride, l.stride}, {l.pad.top, l.pad.left}, {l.pad.bottom, l.pad.right});
+      return dnnl::convolution_forward::primitive_desc(desc, activation_attr(l.act), engine_);
+    };
+    // KS_ONEDNN_ALGO=winograd|auto: try that algorithm first, fall back to direct where oneDNN
+    // has no implementation for the layer.
+    dnnl::convolution_forward::primitive_desc pd;
+    try {
+      pd = make_pd(onednn_algorithm());
+    } catch (const dnnl::error&) {
+      pd = make_pd(dnnl::algorithm::convolution_direct);
+    }
     Step step = make_step(dnnl::convolution_forward(pd), pd.impl_info_str(), src, dst, bias,
                      packed_weights(user_w, pd.weights_desc(), w), w, io);
     if (blocked) {
@@ -128,6 +145,14 @@ class OnednnBackend final : public Backend {
 };
 
 }  // namespace
+
+dnnl::algorithm onednn_algorithm() {
+  const char* a = std::getenv("KS_ONEDNN_ALGO");
+  if (a == nullptr) return dnnl::algorithm::convolution_direct;
+  if (std::string(a) == "winograd") return dnnl::algorithm::convolution_winograd;
+  if (std::string(a) == "auto") return dnnl::algorithm::convolution_auto;
+  return dnnl::algorithm::convolution_direct;
+}
 
 bool onednn_blocked() { return std::getenv("KS_ONEDNN_BLOCKED") != nullptr; }
 
