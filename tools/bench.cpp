@@ -97,6 +97,7 @@ Status bench(const BenchOptions& o) {
       {"threads", session.threads()},
       {"kernels", o.runtime.reference ? "reference" : "optimized"},
       {"conv_kernels", o.runtime.reference ? "reference" : o.runtime.conv_kernels},
+      {"winograd", !o.runtime.reference && o.runtime.winograd == "on"},
       {"cpu_level", kernels::describe_cpu_level()},
       {"runs", o.runs},
       {"warmup", o.warmup},
@@ -124,8 +125,9 @@ Status bench(const BenchOptions& o) {
   if (o.runtime.reference) {
     std::printf("kernels      reference, %d thread(s)\n", session.threads());
   } else {
-    std::printf("kernels      optimized (conv/dense: %s), %d thread(s), CPU level %s\n", o.runtime.conv_kernels.c_str(),
-                session.threads(), kernels::describe_cpu_level().c_str());
+    std::printf("kernels      optimized (conv/dense: %s, winograd %s), %d thread(s), CPU level %s\n",
+                o.runtime.conv_kernels.c_str(), o.runtime.winograd.c_str(), session.threads(),
+                kernels::describe_cpu_level().c_str());
   }
   std::printf("load + plan  %.2f ms\n", load_ms);
   std::printf("latency      median %.3f ms   min %.3f   max %.3f   (%d runs after %d warm-up)\n", median,
