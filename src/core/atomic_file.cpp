@@ -1,12 +1,16 @@
 #include "core/atomic_file.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <algorithm>
 #include <cstring>
+#include <vector>
 
 namespace ingot {
 namespace {
@@ -35,6 +39,11 @@ Status errno_error(const std::string& what) { return io_error(what + ": " + std:
 }  // namespace
 
 Status write_file_atomic(const std::string& path, std::span<const std::byte> bytes) {
+  const std::span<const std::byte> one[] = {bytes};
+  return write_file_atomic(path, one);
+}
+
+Status write_file_atomic(const std::string& path, std::span<const std::span<const std::byte>> pieces) {
   const std::string what = "write file " + quote(path);
   // mkstemp gives a unique name, so concurrent writers of the same target never collide.
   std::string pattern = path + ".tmp.XXXXXX";
@@ -44,14 +53,23 @@ Status write_file_atomic(const std::string& path, std::span<const std::byte> byt
   temp.fd_ = fd;
   ::fchmod(fd, 0644);
 
-  std::size_t done = 0;
-  while (done < bytes.size()) {
-    const ssize_t n = ::write(fd, bytes.data() + done, bytes.size() - done);
+  std::vector<iovec> todo;
+  for (const auto& p : pieces)
+    if (!p.empty()) todo.push_back({const_cast<std::byte*>(p.data()), p.size()});
+  std::size_t first = 0;  // todo[first..] remain, the first of them maybe in part
+  while (first < todo.size()) {
+    const int count = static_cast<int>(std::min<std::size_t>(todo.size() - first, IOV_MAX));
+    const ssize_t n = ::writev(fd, todo.data() + first, count);
     if (n < 0) {
       if (errno == EINTR) continue;
       return errno_error(what);
     }
-    done += static_cast<std::size_t>(n);
+    auto left = static_cast<std::size_t>(n);
+    while (first < todo.size() && left >= todo[first].iov_len) left -= todo[first++].iov_len;
+    if (left > 0) {
+      todo[first].iov_base = static_cast<std::byte*>(todo[first].iov_base) + left;
+      todo[first].iov_len -= left;
+    }
   }
   if (::fsync(fd) != 0) return errno_error(what + ": flush");
   if (::close(fd) != 0) {

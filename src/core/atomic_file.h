@@ -13,4 +13,7 @@ namespace ingot {
 
 Status write_file_atomic(const std::string& path, std::span<const std::byte> bytes);
 
+// The same for a file made of pieces, written in order with writev (no copy into one buffer).
+Status write_file_atomic(const std::string& path, std::span<const std::span<const std::byte>> pieces);
+
 }  // namespace ingot

@@ -76,15 +76,30 @@ std::string known_codes(Lookup lookup, Name name) {
 }  // namespace
 
 std::uint64_t file_checksum(std::span<const std::byte> file) {
+  const std::span<const std::byte> one[] = {file};
+  return file_checksum(one);
+}
+
+std::uint64_t file_checksum(std::span<const std::span<const std::byte>> pieces) {
   std::unique_ptr<XXH3_state_t, decltype(&XXH3_freeState)> state(XXH3_createState(),
                                                                  XXH3_freeState);
   // The streaming state lives on the heap (its layout is private to the shared library); not
   // getting a few hundred bytes is out of memory, which throws everywhere else too.
   if (state == nullptr) throw std::bad_alloc();
   XXH3_64bits_reset(state.get());
-  XXH3_64bits_update(state.get(), file.data(), kChecksumOffset);
-  const std::size_t tail = kChecksumOffset + 8;
-  XXH3_64bits_update(state.get(), file.data() + tail, file.size() - tail);
+  // Every byte except the 8 of the checksum field, in file order.
+  const std::size_t skip_from = kChecksumOffset, skip_to = kChecksumOffset + 8;
+  std::size_t at = 0;
+  for (const auto& p : pieces) {
+    const std::size_t begin = at, end = at + p.size();
+    at = end;
+    if (end <= skip_from || begin >= skip_to) {
+      XXH3_64bits_update(state.get(), p.data(), p.size());
+      continue;
+    }
+    if (begin < skip_from) XXH3_64bits_update(state.get(), p.data(), skip_from - begin);
+    if (end > skip_to) XXH3_64bits_update(state.get(), p.data() + (skip_to - begin), end - skip_to);
+  }
   return XXH3_64bits_digest(state.get());
 }
 

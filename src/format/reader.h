@@ -56,6 +56,8 @@ inline std::string_view section_tag(Section s) { return kSectionTags[static_cast
 // XXH3_64bits (seed 0) of the whole file except the checksum field. `file` must hold at least
 // the header.
 std::uint64_t file_checksum(std::span<const std::byte> file);
+// The same over a file given as consecutive pieces (the checksum field may span pieces).
+std::uint64_t file_checksum(std::span<const std::span<const std::byte>> pieces);
 
 // Checks the rule every name in the file follows (line 3 above); the writer applies it too, so
 // that everything written can be read back.

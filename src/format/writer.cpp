@@ -235,29 +235,54 @@ void write_header(ByteWriter& w) {
   w.u64(0);  // checksum, patched at the end
 }
 
-}  // namespace
+// The file as pieces: the header and tables in one buffer (with every payload's offset
+// patched in), then each payload after its zero padding, straight from the graph's tensors.
+struct Pieces {
+  std::vector<std::byte> head;
+  std::vector<std::span<const std::byte>> spans;  // head, then padding and payload, in order
+};
 
-Result<std::vector<std::byte>> serialize(const ir::Graph& graph) {
+Result<Pieces> serialize_pieces(const ir::Graph& graph) {
+  static constexpr std::byte kZeros[kDataAlignment] = {};
   ByteWriter w;
   write_header(w);
   std::vector<std::size_t> offset_fields;
   INGOT_TRY(write_tables(w, graph, offset_fields));
+  std::size_t end = w.size();
+  std::vector<std::pair<std::size_t, std::size_t>> layout;  // padding, then offset, per payload
+  for (std::size_t i = 0; i < graph.constants.size(); ++i) {
+    const std::size_t at = align_up(end, kDataAlignment);
+    layout.emplace_back(at - end, at);
+    w.patch_u64(offset_fields[i], at);
+    end = at + graph.constants[i].payload.byte_size();
+  }
+  w.patch_u64(kFileSizeOffset, end);
+  Pieces out{std::move(w.buffer()), {}};
+  out.spans.emplace_back(out.head);
   for (std::size_t i = 0; i < graph.constants.size(); ++i) {
     const Tensor& payload = graph.constants[i].payload;
-    w.pad_to(kDataAlignment);
-    w.patch_u64(offset_fields[i], w.size());
-    w.bytes({payload.bytes(), payload.byte_size()});
+    out.spans.emplace_back(kZeros, layout[i].first);
+    out.spans.emplace_back(payload.bytes(), payload.byte_size());
   }
-  w.patch_u64(kFileSizeOffset, w.size());
-  w.patch_u64(kChecksumOffset, file_checksum(w.buffer()));
-  return std::move(w.buffer());
+  const std::uint64_t checksum = file_checksum(out.spans);
+  for (std::size_t i = 0; i < 8; ++i) out.head[kChecksumOffset + i] = static_cast<std::byte>(checksum >> (8 * i));
+  return out;
+}
+
+}  // namespace
+
+Result<std::vector<std::byte>> serialize(const ir::Graph& graph) {
+  INGOT_ASSIGN_OR_RETURN(const Pieces pieces, serialize_pieces(graph));
+  std::vector<std::byte> out;
+  for (const auto& p : pieces.spans) out.insert(out.end(), p.begin(), p.end());
+  return out;
 }
 
 Status write_model(const std::string& path, const ir::Graph& graph, const OpRegistry& registry) {
   const std::string what = "write file " + quote(path);
   INGOT_TRY_CTX(ir::verify(graph, registry), what);
-  INGOT_ASSIGN_OR_RETURN_CTX(const std::vector<std::byte> bytes, serialize(graph), what);
-  return write_file_atomic(path, bytes);  // its messages name the file already
+  INGOT_ASSIGN_OR_RETURN_CTX(const Pieces pieces, serialize_pieces(graph), what);
+  return write_file_atomic(path, pieces.spans);  // its messages name the file already
 }
 
 }  // namespace ingot::format

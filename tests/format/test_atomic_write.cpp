@@ -4,10 +4,16 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstring>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <random>
 
+#include "core/atomic_file.h"
 #include "format/format.h"
 #include "format/format_test_util.h"
+#include "format/reader.h"
 
 namespace ingot::formattest {
 namespace format_test_atomic_write {
@@ -92,6 +98,49 @@ TEST(FormatAtomicWrite, FailedOverwriteKeepsTheOldFile) {
   ASSERT_FALSE(format::write_model(path, bad, builtin_ops()).ok());
   EXPECT_EQ(read_bytes(path), before);
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"m.ingot"});
+}
+
+// write_model hands the file over as pieces (the tables, then each payload from its tensor):
+// more of them than one writev takes (IOV_MAX, 1024 on Linux), empty ones among them.
+TEST(FormatAtomicWrite, PiecesAreWrittenInOrder) {
+  TempDir dir("atomic");
+  std::mt19937 rng(1);
+  std::vector<std::vector<std::byte>> data(3000);
+  std::vector<std::byte> whole;
+  for (auto& d : data) {
+    d.resize(std::uniform_int_distribution<std::size_t>(0, 300)(rng));
+    for (auto& b : d) b = static_cast<std::byte>(rng());
+    whole.insert(whole.end(), d.begin(), d.end());
+  }
+  std::vector<std::span<const std::byte>> pieces(data.begin(), data.end());
+  const std::string path = dir.file("pieces.bin");
+  ASSERT_TRUE(write_file_atomic(path, pieces).ok());
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(got.size(), whole.size());
+  EXPECT_EQ(std::memcmp(got.data(), whole.data(), whole.size()), 0);
+  EXPECT_EQ(dir.entries(), std::vector<std::string>{"pieces.bin"});
+}
+
+// The checksum over pieces is the whole file's, wherever the pieces split it (the 8 bytes of
+// the checksum field, which it skips, included).
+TEST(FormatAtomicWrite, ChecksumOverPiecesIsTheWholeFiles) {
+  std::mt19937 rng(2);
+  std::vector<std::byte> file(100);
+  for (auto& b : file) b = static_cast<std::byte>(rng());
+  const std::uint64_t want = format::file_checksum(file);
+  const std::span<const std::byte> all(file);
+  for (std::size_t a = 0; a <= 40; ++a) {
+    for (std::size_t b = a; b <= 40; ++b) {
+      const std::span<const std::byte> parts[] = {all.subspan(0, a), all.subspan(a, b - a), all.subspan(b)};
+      ASSERT_EQ(format::file_checksum(parts), want) << "split at " << a << " and " << b;
+    }
+  }
+  // Changing a byte outside the field changes it; inside it does not.
+  file[format::kChecksumOffset + 3] ^= std::byte{1};
+  EXPECT_EQ(format::file_checksum(file), want);
+  file[format::kChecksumOffset + 8] ^= std::byte{1};
+  EXPECT_NE(format::file_checksum(file), want);
 }
 
 }  // namespace format_test_atomic_write

@@ -1,5 +1,7 @@
 #include "frontends/keras/layers.h"
 
+#include <algorithm>
+
 namespace ingot::keras {
 
 Outputs single_output(Result<std::string> value) {
@@ -38,16 +40,20 @@ Tensor hwab_to_baHW(const Tensor& kernel, bool flip) {
   const Shape& s = kernel.shape();
   const std::int64_t kh = s[0], kw = s[1], a = s[2], b = s[3];
   Tensor out = Tensor::allocate(DType::f32, Shape{b, a, kh, kw}).value();
-  const auto in = kernel.data<float>();
-  auto o = out.mutable_data<float>();
+  const float* in = kernel.data<float>().data();
+  float* o = out.mutable_data<float>().data();
+  // A transpose of [a][b] per tap, in tiles: element by element, the writes (stride a * kh * kw)
+  // missed the cache on every store and made this a quarter of converting MobileNet.
+  constexpr std::int64_t kTile = 32;
   for (std::int64_t y = 0; y < kh; ++y) {
     for (std::int64_t x = 0; x < kw; ++x) {
-      const std::int64_t ty = flip ? kh - 1 - y : y;
-      const std::int64_t tx = flip ? kw - 1 - x : x;
-      for (std::int64_t i = 0; i < a; ++i) {
-        for (std::int64_t j = 0; j < b; ++j) {
-          o[static_cast<std::size_t>(((j * a + i) * kh + ty) * kw + tx)] =
-              in[static_cast<std::size_t>(((y * kw + x) * a + i) * b + j)];
+      const std::int64_t tap = (flip ? kh - 1 - y : y) * kw + (flip ? kw - 1 - x : x);
+      const float* from = in + (y * kw + x) * a * b;
+      for (std::int64_t i0 = 0; i0 < a; i0 += kTile) {
+        for (std::int64_t j0 = 0; j0 < b; j0 += kTile) {
+          const std::int64_t i1 = std::min(a, i0 + kTile), j1 = std::min(b, j0 + kTile);
+          for (std::int64_t j = j0; j < j1; ++j)
+            for (std::int64_t i = i0; i < i1; ++i) o[(j * a + i) * kh * kw + tap] = from[i * b + j];
         }
       }
     }
