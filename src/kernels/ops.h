@@ -39,6 +39,7 @@ Result<std::unique_ptr<Kernel>> prepare_pad(const ops::PadParams& p, const Kerne
 Result<std::unique_ptr<Kernel>> prepare_batch_norm(const ops::BatchNormParams& p, const KernelRequest& r);
 Result<std::unique_ptr<Kernel>> prepare_scale(const ops::ScaleParams& p, const KernelRequest& r);
 
+Result<std::unique_ptr<Kernel>> prepare_resize(const ops::ResizeParams& p, const KernelRequest& r);
 Result<std::unique_ptr<Kernel>> prepare_transpose(const ops::TransposeParams& p, const KernelRequest& r);
 Result<std::unique_ptr<Kernel>> prepare_softmax(const ops::SoftmaxParams& p, const KernelRequest& r);
 

@@ -38,6 +38,7 @@ Result<std::unique_ptr<Kernel>> prepare(const KernelRequest& r) {
   if (op == "Pad") return prepare_pad(params_of<ops::PadParams>(r.params), r);
   if (op == "BatchNorm") return prepare_batch_norm(params_of<ops::BatchNormParams>(r.params), r);
   if (op == "Scale") return prepare_scale(params_of<ops::ScaleParams>(r.params), r);
+  if (op == "Resize") return prepare_resize(params_of<ops::ResizeParams>(r.params), r);
   if (op == "Transpose") return prepare_transpose(params_of<ops::TransposeParams>(r.params), r);
   if (op == "Softmax") return prepare_softmax(params_of<ops::SoftmaxParams>(r.params), r);
   if (op == "ReduceMean") return prepare_reduce_mean(r.params, r);

@@ -99,4 +99,20 @@ struct TransposeParams {
   std::vector<std::int64_t> perm;  // output axis i is input axis perm[i]
 };
 
+struct ResizeParams {
+  std::vector<std::int64_t> scales;  // h, w
+  std::string mode;
+  std::string coordinates;
+  std::string layout;
+};
+
+// Where output row (or column) `dst` of a Resize reads from: input rows lo and hi, blended with
+// weight t on hi (lo == hi, t == 0 for nearest). The op's coordinate rules, in one place for the
+// reference kernel and the optimized one (src/ops/resize.cpp).
+struct ResizeTap {
+  std::int64_t lo = 0, hi = 0;
+  float t = 0.0f;
+};
+ResizeTap resize_source_tap(const ResizeParams& p, std::int64_t dst, std::int64_t in, std::int64_t scale);
+
 }  // namespace ingot::ops

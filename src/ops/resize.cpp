@@ -22,45 +22,15 @@
 #include <cmath>
 
 #include "ops/common.h"
+#include "ops/params.h"
 #include "ops/registry.h"
 
 namespace ingot {
-namespace {
+namespace ops {
 
-struct ResizeParams {
-  std::vector<std::int64_t> scales;  // h, w
-  std::string mode;
-  std::string coordinates;
-  std::string layout;
-};
-
-Result<std::vector<TensorInfo>> infer_resize(const ResizeParams& p,
-                                             std::span<const TensorInfo> in) {
-  INGOT_TRY(ops::expect_f32(in, 0));
-  INGOT_TRY(ops::expect_rank(in, 0, 4));
-  INGOT_TRY(ops::expect_dims_bounded(in, 0));
-  const ops::Layout layout = ops::parse_layout(p.layout);
-  const ops::ImageGeometry x = ops::image_geometry(in[0].shape, layout);
-  if (x.h < 1 || x.w < 1) {
-    return bad_input("input height and width must be >= 1, got " + std::to_string(x.h) + " and " +
-                     std::to_string(x.w) + " (input " + in[0].shape.to_string() + ", layout " +
-                     p.layout + ")");
-  }
-  // Dims <= 2^40 and scales <= 2^12: no overflow before the element-count check.
-  const Shape out = ops::image_shape(layout, x.n, x.h * p.scales[0], x.w * p.scales[1], x.c);
-  INGOT_TRY(ops::check_output_shape(out));
-  return ops::single({out, DType::f32});
-}
-
-// Where one output row (or column) reads from: rows lo and hi blended with weight t on hi.
-struct Tap {
-  std::int64_t lo = 0, hi = 0;
-  float t = 0.0f;
-};
-
-Tap source_tap(const ResizeParams& p, std::int64_t dst, std::int64_t in, std::int64_t scale) {
+ResizeTap resize_source_tap(const ResizeParams& p, std::int64_t dst, std::int64_t in, std::int64_t scale) {
   const std::int64_t out = in * scale;
-  Tap tap;
+  ResizeTap tap;
   if (p.mode == "nearest") {
     std::int64_t i = 0;
     if (p.coordinates == "asymmetric") {
@@ -89,6 +59,31 @@ Tap source_tap(const ResizeParams& p, std::int64_t dst, std::int64_t in, std::in
   return tap;
 }
 
+}  // namespace ops
+
+namespace {
+
+using ops::ResizeParams;
+using Tap = ops::ResizeTap;
+
+Result<std::vector<TensorInfo>> infer_resize(const ResizeParams& p,
+                                             std::span<const TensorInfo> in) {
+  INGOT_TRY(ops::expect_f32(in, 0));
+  INGOT_TRY(ops::expect_rank(in, 0, 4));
+  INGOT_TRY(ops::expect_dims_bounded(in, 0));
+  const ops::Layout layout = ops::parse_layout(p.layout);
+  const ops::ImageGeometry x = ops::image_geometry(in[0].shape, layout);
+  if (x.h < 1 || x.w < 1) {
+    return bad_input("input height and width must be >= 1, got " + std::to_string(x.h) + " and " +
+                     std::to_string(x.w) + " (input " + in[0].shape.to_string() + ", layout " +
+                     p.layout + ")");
+  }
+  // Dims <= 2^40 and scales <= 2^12: no overflow before the element-count check.
+  const Shape out = ops::image_shape(layout, x.n, x.h * p.scales[0], x.w * p.scales[1], x.c);
+  INGOT_TRY(ops::check_output_shape(out));
+  return ops::single({out, DType::f32});
+}
+
 void resize_kernel(const ResizeParams& p, const KernelArgs& args) {
   // Nothing to write; returning also keeps stride products finite for shapes like [0, 2^30, 2^30].
   if (args.outputs[0]->num_elements() == 0) return;
@@ -101,10 +96,10 @@ void resize_kernel(const ResizeParams& p, const KernelArgs& args) {
   const bool nearest = p.mode == "nearest";
 
   std::vector<Tap> cols(static_cast<std::size_t>(yg.w));
-  for (std::int64_t ow = 0; ow < yg.w; ++ow) cols[ow] = source_tap(p, ow, xg.w, p.scales[1]);
+  for (std::int64_t ow = 0; ow < yg.w; ++ow) cols[ow] = ops::resize_source_tap(p, ow, xg.w, p.scales[1]);
   for (std::int64_t n = 0; n < yg.n; ++n) {
     for (std::int64_t oh = 0; oh < yg.h; ++oh) {
-      const Tap r = source_tap(p, oh, xg.h, p.scales[0]);
+      const Tap r = ops::resize_source_tap(p, oh, xg.h, p.scales[0]);
       for (std::int64_t ow = 0; ow < yg.w; ++ow) {
         const Tap& q = cols[ow];
         for (std::int64_t c = 0; c < yg.c; ++c) {

@@ -38,7 +38,8 @@ bool is_same_shape_elementwise(std::string_view op) {
   return op == "Add" || op == "Sub" || op == "Mul" || op == "Maximum" || op == "Minimum" || op == "Mean";
 }
 bool has_nchw_layout(const ir::Node& node) {
-  if (node.op != "Conv2D" && node.op != "ConvTranspose2D" && node.op != "MaxPool2D" && node.op != "AvgPool2D")
+  if (node.op != "Conv2D" && node.op != "ConvTranspose2D" && node.op != "MaxPool2D" && node.op != "AvgPool2D" &&
+      node.op != "Resize")
     return false;
   const auto it = node.attrs.find("layout");
   return it != node.attrs.end() && std::holds_alternative<std::string>(it->second) &&
