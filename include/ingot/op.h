@@ -63,6 +63,19 @@ Status check_param(const ParamSpec& spec, const AttrValue& value);
 
 inline constexpr int kVariadic = -1;
 
+// The Python class a custom op mirrors, and how its constructor keeps each argument: what the
+// get_config() ingot writes for that class (`ingot check`) must save so that cls(**config)
+// rebuilds the layer. A parameter not listed is kept as self.<param>, unchanged.
+struct PythonClass {
+  std::string origin;  // where the class comes from: "rykov8/ssd_keras ssd_layers.py PriorBox"
+  struct Saved {
+    std::string param;       // an op parameter
+    std::string expression;  // the Python expression get_config() saves for it
+    std::string why;         // a comment for the reader of the generated method
+  };
+  std::vector<Saved> saved;
+};
+
 struct OpSchema {
   std::string name;
   int version = 1;      // the version this build writes
@@ -81,6 +94,8 @@ struct OpSchema {
   // The output size depends on the data (detections): infer gives the largest output, and the
   // kernel trims it with Tensor::shrink. Such outputs may only be graph outputs.
   bool variable_output = false;
+  // Set by ops that mirror a known custom Keras class (SSD's PriorBox, AnchorBoxes, ...).
+  std::optional<PythonClass> python_class;
 
   const ParamSpec* find_param(std::string_view name) const;
 };

@@ -129,7 +129,12 @@ OpDef make_AnchorBoxes_op() {
       {.name = "AnchorBoxes",
        .doc = "SSD anchor boxes of a feature map (pierluigiferrari/ssd_keras AnchorBoxes): "
               "[N, H, W, boxes, 8] coordinates and variances; reads only the input's shape.",
-       .shape_only = true},
+       .shape_only = true,
+       // The class has a get_config(), but it leaves out this_steps and this_offsets.
+       .python_class = PythonClass{
+           "pierluigiferrari/ssd_keras keras_layers/keras_layer_AnchorBoxes.py AnchorBoxes",
+           {{"aspect_ratios", "list(self.aspect_ratios)", "a list or tuple as given"},
+            {"variances", "[float(v) for v in self.variances]", "kept as a numpy array, which JSON cannot hold"}}}},
       params, infer_anchor_boxes, anchor_boxes_kernel);
 }
 

@@ -197,7 +197,8 @@ OpDef make_DecodeDetections_op() {
       {.name = "DecodeDetections",
        .doc = "SSD box decoding, per-class NMS and top-k (pierluigiferrari/ssd_keras "
               "DecodeDetections): [N, boxes, classes + 12] -> [N, top_k, 6] rows (class_id, "
-              "confidence, xmin, ymin, xmax, ymax)."},
+              "confidence, xmin, ymin, xmax, ymax).",
+       .python_class = PythonClass{"pierluigiferrari/ssd_keras keras_layers/keras_layer_DecodeDetections.py DecodeDetections", {}}},
       params, infer_decode_detections, decode_detections_kernel);
 }
 

@@ -28,7 +28,8 @@ OpDef make_L2Normalization_op() {
   return make_op<L2NormalizationParams>(
       {.name = "L2Normalization",
        .doc = "L2 normalization over the channels of NHWC input times a per-channel gamma "
-              "(pierluigiferrari/ssd_keras L2Normalization)."},
+              "(pierluigiferrari/ssd_keras L2Normalization).",
+       .python_class = PythonClass{"pierluigiferrari/ssd_keras keras_layers/keras_layer_L2Normalization.py L2Normalization", {}}},
       params,
       [](const L2NormalizationParams& p, std::span<const TensorInfo> in) {
         return ops::infer_l2_normalize(p.gamma, in);

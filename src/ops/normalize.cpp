@@ -29,7 +29,8 @@ OpDef make_Normalize_op() {
   return make_op<NormalizeParams>(
       {.name = "Normalize",
        .doc = "L2 normalization over the channels of NHWC input times a per-channel gamma "
-              "(rykov8/ssd_keras Normalize)."},
+              "(rykov8/ssd_keras Normalize).",
+       .python_class = PythonClass{"rykov8/ssd_keras ssd_layers.py Normalize", {}}},
       params,
       [](const NormalizeParams& p, std::span<const TensorInfo> in) {
         return ops::infer_l2_normalize(p.gamma, in);

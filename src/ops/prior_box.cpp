@@ -117,7 +117,15 @@ OpDef make_PriorBox_op() {
       {.name = "PriorBox",
        .doc = "SSD prior boxes of a feature map (rykov8/ssd_keras PriorBox): [N, H*W*priors, 8] "
               "corners in [0, 1] and variances; reads only the input's shape.",
-       .shape_only = true},
+       .shape_only = true,
+       // The constructor expands the ratios into self.aspect_ratios (flip applied) and never
+       // stores flip; it keeps variances as a numpy array.
+       .python_class = PythonClass{
+           "rykov8/ssd_keras ssd_layers.py PriorBox",
+           {{"aspect_ratios", "[float(r) for r in self.aspect_ratios]",
+             "the constructor's expanded list (1, a second 1 with max_size, each ratio, its inverse with flip)"},
+            {"flip", "False", "the saved ratios are expanded already: reloading must not flip them again"},
+            {"variances", "[float(v) for v in self.variances]", "kept as a numpy array, which JSON cannot hold"}}}},
       params, infer_prior_box, prior_box_kernel);
 }
 

@@ -58,15 +58,28 @@ nlohmann::json attr_to_json(const AttrValue& value) {
 }
 
 std::string get_config_source(const std::string& class_name, const OpSchema& schema) {
+  const std::optional<PythonClass>& known = schema.python_class;
   std::string keys;
   for (const ParamSpec& spec : schema.params) {
     if (spec.type == AttrType::tensor) continue;  // weights are saved without get_config()
-    keys += "            '" + spec.name + "': self." + spec.name + ",\n";
+    std::string expression = "self." + spec.name, why;
+    if (known) {
+      for (const PythonClass::Saved& s : known->saved) {
+        if (s.param == spec.name) expression = s.expression, why = s.why;
+      }
+    }
+    if (!why.empty()) keys += "            # " + why + "\n";
+    keys += "            '" + spec.name + "': " + expression + ",\n";
   }
-  return "    def get_config(self):\n"
-         "        # Saves every constructor argument so that model.save() keeps them. Written by\n"
-         "        # ingot from the parameter schema of op '" + schema.name + "'; it assumes the\n"
-         "        # constructor stores each argument as an attribute of the same name.\n"
+  const std::string about =
+      known ? "        # Saves every constructor argument so that model.save() keeps them. Written by\n"
+              "        # ingot for " + known->origin + ", from how its\n"
+              "        # constructor stores them (op '" + schema.name + "').\n"
+            : "        # Saves every constructor argument so that model.save() keeps them. Written by\n"
+              "        # ingot from the parameter schema of op '" + schema.name + "'; it assumes the\n"
+              "        # constructor stores each argument as an attribute of the same name, unchanged\n"
+              "        # and JSON-serialisable (convert numpy arrays with list()).\n";
+  return "    def get_config(self):\n" + about +
          "        config = {\n" + keys +
          "        }\n"
          "        base_config = super(" + class_name + ", self).get_config()\n"
