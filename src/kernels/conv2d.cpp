@@ -179,8 +179,11 @@ bool conv2d_accepts_residual(const ops::Conv2DParams& p, ConvLibrary library) {
   return p.layout == "NHWC" && library == ConvLibrary::onednn && onednn::available();
 }
 
-Result<std::unique_ptr<Kernel>> prepare_conv2d(const ops::Conv2DParams& p, const KernelRequest& r) {
-  if (p.layout != "NHWC") return std::unique_ptr<Kernel>();
+Result<std::unique_ptr<Kernel>> prepare_conv2d(const ops::Conv2DParams& folded, const KernelRequest& r) {
+  if (folded.layout != "NHWC") return std::unique_ptr<Kernel>();
+  ops::Conv2DParams p = folded;  // with the weights as packed: weights_scale applied
+  INGOT_ASSIGN_OR_RETURN(p.weights, packing_weights(folded.weights, folded.weights_scale, r));
+  p.weights_scale.reset();
   if (r.conv_library == ConvLibrary::onednn && onednn::available()) {
     if (winograd_candidate(p, r)) {
       INGOT_ASSIGN_OR_RETURN(auto kernel, prepare_onednn_winograd(p, r));

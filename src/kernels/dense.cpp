@@ -36,7 +36,10 @@ Result<std::unique_ptr<Kernel>> prepare_onednn(const ops::DenseParams& p, const 
 
 }  // namespace
 
-Result<std::unique_ptr<Kernel>> prepare_dense(const ops::DenseParams& p, const KernelRequest& r) {
+Result<std::unique_ptr<Kernel>> prepare_dense(const ops::DenseParams& folded, const KernelRequest& r) {
+  ops::DenseParams p = folded;  // with the weights as packed: weights_scale applied
+  INGOT_ASSIGN_OR_RETURN(p.weights, packing_weights(folded.weights, folded.weights_scale, r));
+  p.weights_scale.reset();
   if (r.conv_library == ConvLibrary::onednn && onednn::available()) {
     INGOT_ASSIGN_OR_RETURN(auto kernel, prepare_onednn(p, r));
     if (kernel) return kernel;

@@ -86,7 +86,16 @@ struct KernelRequest {
   // Where packed weights go (one session's weights share a few large buffers); nullptr: each
   // kernel allocates its own.
   TensorArena* weights_arena = nullptr;
+  // Memory a prepare may use while it packs (scaled weights, below), reused by the next
+  // prepare; nullptr: such copies get their own memory.
+  std::vector<std::byte>* pack_scratch = nullptr;
 };
+
+// The weights a kernel packs: `weights` itself without a scale, else weights[o] * scale[o]
+// (o the leading axis, each product rounded to f32 once, as a folded copy would hold) in the
+// request's pack scratch. Valid until the next prepare: the packed copy is what a kernel keeps,
+// so a scaled copy per layer would only cost memory and page faults.
+Result<Tensor> packing_weights(const Tensor& weights, const std::optional<Tensor>& scale, const KernelRequest& r);
 
 // Scratch memory prepare() needs for this request (its tensors' shapes are what counts).
 std::size_t scratch_bytes(const KernelRequest& request);

@@ -44,6 +44,9 @@ Status check_weights(const Conv2DParams& p) {
                        b.shape().to_string());
     }
   }
+  if (p.weights_scale) {
+    INGOT_TRY(ops::expect_param_shape("weights_scale", *p.weights_scale, Shape{out_channels}, "weights.shape[0]"));
+  }
   return {};
 }
 
@@ -97,6 +100,7 @@ void conv2d_kernel(const Conv2DParams& p, const KernelArgs& args) {
     for (std::int64_t o = 0; o < yg.c; ++o) {
       const std::int64_t first_in = (o / group_out) * group_in;
       const float* wo = w.data() + o * group_in * kh * kw;
+      const float s = p.weights_scale ? p.weights_scale->data<float>()[o] : 1.0f;  // x 1 is exact
       for (std::int64_t oh = 0; oh < yg.h; ++oh) {
         for (std::int64_t ow = 0; ow < yg.w; ++ow) {
           float acc = 0.0f;
@@ -107,7 +111,7 @@ void conv2d_kernel(const Conv2DParams& p, const KernelArgs& args) {
               for (std::int64_t kx = 0; kx < kw; ++kx) {
                 const std::int64_t iw = ow * p.strides[1] - p.pads[1] + kx * p.dilations[1];
                 if (iw < 0 || iw >= xg.w) continue;
-                acc += x[xg.offset(n, ih, iw, first_in + ic)] * wo[(ic * kh + ky) * kw + kx];
+                acc += x[xg.offset(n, ih, iw, first_in + ic)] * (wo[(ic * kh + ky) * kw + kx] * s);
               }
             }
           }
@@ -130,6 +134,9 @@ OpDef make_Conv2D_op() {
                     "f32 kernel, OIHW: [out_channels, in_channels/groups, kh, kw]")
           .optional("bias", &Conv2DParams::bias,
                     "f32 [out_channels] added to every output position (unset: none)")
+          .optional("weights_scale", &Conv2DParams::weights_scale,
+                    "f32 [out_channels]: output channel o uses weights[o] * weights_scale[o], each "
+                    "product rounded to f32 (set at plan time by fold_batch_norm; unset: 1)")
           .optional("strides", &Conv2DParams::strides, {1, 1}, "window step (h, w)")
           .range(1, 65536)
           .size(2)

@@ -36,6 +36,9 @@ Result<std::vector<TensorInfo>> infer_dense(const DenseParams& p, std::span<cons
                      "] (weights.shape[0]), got " + dtype_name(p.bias->dtype()) + " " +
                      p.bias->shape().to_string());
   }
+  if (p.weights_scale) {
+    INGOT_TRY(ops::expect_param_shape("weights_scale", *p.weights_scale, Shape{out_features}, "weights.shape[0]"));
+  }
   std::vector<std::int64_t> dims = x.dims();
   dims.back() = out_features;
   Shape out(std::move(dims));
@@ -55,8 +58,9 @@ void dense_kernel(const DenseParams& p, const KernelArgs& args) {
     const float* xr = x.data() + r * in_features;
     for (std::size_t o = 0; o < out_features; ++o) {
       const float* wo = w.data() + o * in_features;
+      const float s = p.weights_scale ? p.weights_scale->data<float>()[o] : 1.0f;  // x 1 is exact
       float acc = 0.0f;
-      for (std::size_t i = 0; i < in_features; ++i) acc += xr[i] * wo[i];
+      for (std::size_t i = 0; i < in_features; ++i) acc += xr[i] * (wo[i] * s);
       if (p.bias) acc += p.bias->data<float>()[o];
       y[r * out_features + o] = acc;
     }
@@ -69,7 +73,10 @@ OpDef make_Dense_op() {
   static const auto params =
       ParamList<DenseParams>()
           .required("weights", &DenseParams::weights, "f32 [out_features, in_features]")
-          .optional("bias", &DenseParams::bias, "f32 [out_features] (unset: none)");
+          .optional("bias", &DenseParams::bias, "f32 [out_features] (unset: none)")
+          .optional("weights_scale", &DenseParams::weights_scale,
+                    "f32 [out_features]: output o uses weights[o] * weights_scale[o], each product "
+                    "rounded to f32 (set at plan time by fold_batch_norm; unset: 1)");
   return make_op<DenseParams>(
       {.name = "Dense", .doc = "Fully connected layer on the last axis: y = x W^T + b."}, params,
       infer_dense, dense_kernel);

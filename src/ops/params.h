@@ -16,6 +16,7 @@ namespace ingot::ops {
 struct Conv2DParams {
   Tensor weights;              // OIHW
   std::optional<Tensor> bias;  // [O]
+  std::optional<Tensor> weights_scale;  // [O]: the weights used are weights[o] * weights_scale[o]
   std::vector<std::int64_t> strides;
   std::vector<std::int64_t> dilations;
   std::vector<std::int64_t> pads;  // top, left, bottom, right
@@ -37,6 +38,7 @@ struct ConvTranspose2DParams {
 struct DenseParams {
   Tensor weights;  // [out_features, in_features]
   std::optional<Tensor> bias;
+  std::optional<Tensor> weights_scale;  // [out_features]: weights[o] * weights_scale[o] are used
 };
 
 struct MaxPool2DParams {

@@ -2,7 +2,8 @@
 // output becomes part of that layer's weights and bias:
 //   y = (W x + b) * m + a   ==   (m W) x + (m b + a)     per output channel
 // with m = gamma / sqrt(var + eps), a = beta - mean * m for BatchNorm (as its reference
-// kernel computes them), m = scale, a = bias for Scale, and scalars for Affine. The result
+// kernel computes them), m = scale, a = bias for Scale, and scalars for Affine. m becomes the
+// layer's weights_scale (applied where the weights are packed), m b + a its bias. The result
 // differs from the unfused graph only by float rounding (tests/plan states the tolerance).
 #include <cmath>
 
@@ -54,23 +55,25 @@ std::optional<ChannelAffine> channel_affine(const ir::Node& n, const ir::BoundNo
   return f;
 }
 
-// Rewrites producer `conv` (Conv2D or Dense) to include `f`; weights rows are output channels.
-Status apply(ir::Graph& graph, ir::Node& layer, const Tensor& weights, const std::optional<Tensor>& bias,
+// Rewrites producer `layer` (Conv2D or Dense) to include `f`. The weights stay as they are:
+// their per-output-channel factor goes into weights_scale, which the kernels apply as they pack
+// the weights (each w * m rounded once, as a folded copy would hold), so no copy of the model's
+// weights is made here. A second fold (Caffe's BatchNorm, then Scale) multiplies the factors.
+Status apply(ir::Graph& graph, ir::Node& layer, const std::optional<Tensor>& scale, const std::optional<Tensor>& bias,
              const ChannelAffine& f, TensorArena& arena) {
-  INGOT_ASSIGN_OR_RETURN(Tensor w, arena.allocate(DType::f32, weights.shape()));
-  const auto src = weights.data<float>();
-  auto dst = w.mutable_data<float>();
-  const std::size_t channels = f.mul.size(), per = src.size() / channels;
-  for (std::size_t o = 0; o < channels; ++o)
-    for (std::size_t i = 0; i < per; ++i) dst[o * per + i] = src[o * per + i] * f.mul[o];
-  INGOT_ASSIGN_OR_RETURN(Tensor b, arena.allocate(DType::f32, Shape{static_cast<std::int64_t>(channels)}));
+  const std::size_t channels = f.mul.size();
+  const Shape per_channel{static_cast<std::int64_t>(channels)};
+  INGOT_ASSIGN_OR_RETURN(Tensor s, arena.allocate(DType::f32, per_channel));
+  auto sd = s.mutable_data<float>();
+  for (std::size_t o = 0; o < channels; ++o) sd[o] = (scale ? scale->data<float>()[o] : 1.0f) * f.mul[o];
+  INGOT_ASSIGN_OR_RETURN(Tensor b, arena.allocate(DType::f32, per_channel));
   auto bd = b.mutable_data<float>();
   for (std::size_t o = 0; o < channels; ++o) bd[o] = (bias ? bias->data<float>()[o] : 0.0f) * f.mul[o] + f.add[o];
-  const std::string w_name = fresh_constant_name(graph, layer.name + "/weights");
-  INGOT_TRY(graph.add_constant(w_name, w));
+  const std::string s_name = fresh_constant_name(graph, layer.name + "/weights_scale");
+  INGOT_TRY(graph.add_constant(s_name, s));
   const std::string b_name = fresh_constant_name(graph, layer.name + "/bias");
   INGOT_TRY(graph.add_constant(b_name, b));
-  layer.attrs["weights"] = TensorRef{w_name};
+  layer.attrs["weights_scale"] = TensorRef{s_name};
   layer.attrs["bias"] = TensorRef{b_name};
   return {};
 }
@@ -96,14 +99,15 @@ Status fold_batch_norm(PlanGraph& plan, const OpRegistry& registry) {
     const std::size_t rank = out->info.shape.rank();
     const Tensor* weights = nullptr;
     const std::optional<Tensor>* bias = nullptr;
+    const std::optional<Tensor>* scale = nullptr;
     std::size_t channel_axis = rank - 1;
     if (layer.op == "Conv2D") {
       const auto& p = *static_cast<const ops::Conv2DParams*>(layer_bound.params.get());
-      weights = &p.weights, bias = &p.bias;
+      weights = &p.weights, bias = &p.bias, scale = &p.weights_scale;
       channel_axis = p.layout == "NCHW" ? 1 : 3;
     } else {
       const auto& p = *static_cast<const ops::DenseParams*>(layer_bound.params.get());
-      weights = &p.weights, bias = &p.bias;
+      weights = &p.weights, bias = &p.bias, scale = &p.weights_scale;
     }
     const auto channels = static_cast<std::size_t>(weights->shape()[0]);
     const auto f = channel_affine(norm, norm_bound, rank, channel_axis, channels);
@@ -111,7 +115,7 @@ Status fold_batch_norm(PlanGraph& plan, const OpRegistry& registry) {
       ++i;
       continue;
     }
-    INGOT_TRY_CTX(apply(g, layer, *weights, *bias, *f, arena), "fold " + quote(norm.name) + " into " + quote(layer.name));
+    INGOT_TRY_CTX(apply(g, layer, *scale, *bias, *f, arena), "fold " + quote(norm.name) + " into " + quote(layer.name));
     plan.log.push_back("fold_batch_norm: " + norm.op + " " + quote(norm.name) + " into " + layer.op + " " +
                        quote(layer.name));
     absorb(g, *producer, i);  // erases node i; the next candidate now sits at i

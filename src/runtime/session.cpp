@@ -135,6 +135,7 @@ Status Session::prepare_kernels(const PlanOptions& options) {
   pool_ = std::make_unique<kernels::ThreadPool>(options.threads > 0 ? options.threads : kernels::default_threads(),
                                                 options.conv_library);
   TensorArena weights;  // the kernels' packed weights keep its chunks alive
+  std::vector<std::byte> pack_scratch;  // weights scaled for packing, one layer at a time
   auto request = [&](const Step& step) {
     return kernels::KernelRequest{.op = step.node->op,
                                   .params = step.bound.params.get(),
@@ -144,7 +145,8 @@ Status Session::prepare_kernels(const PlanOptions& options) {
                                   .pool = pool_.get(),
                                   .conv_library = options.conv_library,
                                   .winograd = options.winograd,
-                                  .weights_arena = &weights};
+                                  .weights_arena = &weights,
+                                  .pack_scratch = &pack_scratch};
   };
   std::size_t scratch = 0;
   for (Step& step : steps_) {

@@ -15,12 +15,13 @@ struct ConvCase {
   bool bias;
   std::string layout;
   ir::Storage storage;
+  bool scaled = false;  // with a weights_scale (a folded BatchNorm)
   std::string describe() const {
     return "n" + std::to_string(n) + " " + std::to_string(h) + "x" + std::to_string(w) + "x" + std::to_string(c) +
            " -> " + std::to_string(o) + " k" + std::to_string(kh) + "x" + std::to_string(kw) + " s" +
            std::to_string(sh) + "," + std::to_string(sw) + " d" + std::to_string(dh) + "," + std::to_string(dw) +
            " g" + std::to_string(groups) + " pads " + attr_to_string(AttrValue(pads)) + " " + layout +
-           (storage == ir::Storage::f16 ? " f16" : "");
+           (storage == ir::Storage::f16 ? " f16" : "") + (scaled ? " scaled" : "");
   }
 };
 
@@ -45,6 +46,7 @@ ConvCase random_case(std::mt19937& rng, Form form, const std::string& layout) {
     k.bias = pick(0, 1) == 1;
     k.layout = layout;
     k.storage = pick(0, 3) == 0 ? ir::Storage::f16 : ir::Storage::raw;
+    k.scaled = pick(0, 2) == 0;
     const bool fits = k.dh * (k.kh - 1) + 1 <= k.h + k.pads[0] + k.pads[2] && k.dw * (k.kw - 1) + 1 <= k.w + k.pads[1] + k.pads[3];
     if (fits) return k;
   }
@@ -61,6 +63,10 @@ OneOp make_conv(const ConvCase& k, std::mt19937& rng) {
   if (k.bias) {
     c.constants.push_back({"b", random_tensor(Shape{k.o}, rng)});
     c.attrs["bias"] = TensorRef{"b"};
+  }
+  if (k.scaled) {  // fold_batch_norm's per-output factor, applied where the weights are packed
+    c.constants.push_back({"s", random_tensor(Shape{k.o}, rng, -2.0f, 2.0f)});
+    c.attrs["weights_scale"] = TensorRef{"s"};
   }
   const Shape x = k.layout == "NHWC" ? Shape{k.n, k.h, k.w, k.c} : Shape{k.n, k.c, k.h, k.w};
   c.inputs.push_back(random_tensor(x, rng));
@@ -133,6 +139,9 @@ TEST(Conv2DKernel, LongSums) {
 ::testing::AssertionResult within_winograd_bound(const Comparison& r, const OneOp& conv, std::int64_t c_in) {
   const Tensor& w = conv.constants[0].second;  // [O, C, 3, 3]
   const auto wd = w.data<float>();
+  const Tensor* scale = nullptr;  // weights_scale: the effective weights are w[o] * s[o]
+  for (const auto& [name, t] : conv.constants)
+    if (name == "s") scale = &t;
   const std::int64_t o_n = w.shape()[0];
   double x_max = 0;
   for (float v : conv.inputs[0].data<float>()) x_max = std::max(x_max, double(std::fabs(v)));
@@ -142,7 +151,8 @@ TEST(Conv2DKernel, LongSums) {
     double sum = 0;
     for (std::int64_t c = 0; c < c_in; ++c) {
       double m = 0;
-      for (int t = 0; t < 9; ++t) m = std::max(m, double(std::fabs(wd[static_cast<std::size_t>((o * c_in + c) * 9 + t)])));
+      const double s = scale ? std::fabs(double(scale->data<float>()[static_cast<std::size_t>(o)])) : 1.0;
+      for (int t = 0; t < 9; ++t) m = std::max(m, s * std::fabs(wd[static_cast<std::size_t>((o * c_in + c) * 9 + t)]));
       sum += m;
     }
     const double b = conv.constants.size() > 1 ? std::fabs(conv.constants[1].second.data<float>()[static_cast<std::size_t>(o)]) : 0.0;
@@ -179,7 +189,7 @@ TEST(Conv2DKernel, WinogradAgainstReferenceAndDirect) {
     bool winograd;  // whether it should run on the Winograd kernel where the CPU has one
   };
   const std::vector<WinogradCase> cases = {
-      {{2, 17, 13, 32, 48, 3, 3, 1, 1, 1, 1, 1, {1, 1, 1, 1}, true, "NHWC", ir::Storage::raw}, true},
+      {{2, 17, 13, 32, 48, 3, 3, 1, 1, 1, 1, 1, {1, 1, 1, 1}, true, "NHWC", ir::Storage::raw, true}, true},
       {{1, 28, 28, 64, 64, 3, 3, 1, 1, 1, 1, 1, {1, 1, 1, 1}, false, "NHWC", ir::Storage::raw}, true},
       {{2, 16, 16, 16, 32, 3, 3, 1, 1, 1, 1, 1, {0, 0, 0, 0}, true, "NHWC", ir::Storage::f16}, true},
       {{2, 10, 12, 24, 40, 3, 3, 1, 1, 1, 1, 1, {1, 1, 1, 1}, true, "NCHW", ir::Storage::raw}, true},

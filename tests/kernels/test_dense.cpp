@@ -19,8 +19,12 @@ TEST(DenseKernel, RandomShapes) {
       c.constants.push_back({"b", random_tensor(Shape{out}, rng)});
       c.attrs["bias"] = TensorRef{"b"};
     }
+    if (i % 3 == 1) {  // fold_batch_norm's per-output factor, applied where the weights are packed
+      c.constants.push_back({"s", random_tensor(Shape{out}, rng, -2.0f, 2.0f)});
+      c.attrs["weights_scale"] = TensorRef{"s"};
+    }
     c.inputs.push_back(random_tensor(x, rng));
-    SCOPED_TRACE("x " + x.to_string() + " out " + std::to_string(out));
+    SCOPED_TRACE("x " + x.to_string() + " out " + std::to_string(out) + (i % 3 == 1 ? " scaled" : ""));
     for (const auto library : {kernels::ConvLibrary::onednn, kernels::ConvLibrary::xnnpack}) {
       auto r = compare_paths(c, 1 + i % 2, library);
       ASSERT_TRUE(r.ok()) << r.status().message();

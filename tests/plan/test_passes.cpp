@@ -115,6 +115,40 @@ TEST(PlanPasses, NCHWBatchNormOnChannelAxisFolds) {
   EXPECT_TRUE(logged(p, "fold_batch_norm"));
 }
 
+// Caffe's BatchNorm then Scale on one convolution: both fold. The weights are not copied: the
+// conv keeps the model's weights and gets the product of both factors as weights_scale.
+TEST(PlanPasses, BatchNormThenScaleFoldIntoOneWeightsScale) {
+  Builder b;
+  b.input({2, 7, 9, 6});
+  const std::string bn = b.batch_norm("bn", b.conv("conv", "x", 6, 5), 5);
+  std::mt19937 rng(3);
+  EXPECT_TRUE(b.g.add_constant("sc/scale", random_tensor(Shape{5}, rng)).ok());
+  EXPECT_TRUE(b.g.add_constant("sc/bias", random_tensor(Shape{5}, rng)).ok());
+  b.g.add_node("sc", "Scale", {bn}, {{"scale", TensorRef{"sc/scale"}}, {"bias", TensorRef{"sc/bias"}}, {"axis", std::int64_t{-1}}});
+  b.output("sc");
+  const Planned p = plan_and_compare(b.g, {random_tensor(Shape{2, 7, 9, 6}, rng)});
+  EXPECT_TRUE(logged(p, "fold_batch_norm: BatchNorm 'bn' into Conv2D 'conv'"));
+  EXPECT_TRUE(logged(p, "fold_batch_norm: Scale 'sc' into Conv2D 'conv'"));
+  ASSERT_EQ(p.steps.size(), 1u);
+
+  ir::Graph g = b.g;
+  ASSERT_TRUE(ir::infer_shapes(g, default_registry()).ok());
+  auto session = runtime::Session::plan(g, default_registry(), {});
+  ASSERT_TRUE(session.ok()) << session.status().message();
+  const ir::Graph& planned = session->graph();
+  const auto conv = std::find_if(planned.nodes.begin(), planned.nodes.end(), [](const ir::Node& n) { return n.op == "Conv2D"; });
+  ASSERT_NE(conv, planned.nodes.end());
+  EXPECT_EQ(std::count_if(planned.nodes.begin(), planned.nodes.end(),
+                          [](const ir::Node& n) { return n.op == "BatchNorm" || n.op == "Scale"; }),
+            0);
+  const AttrMap& attrs = conv->attrs;
+  EXPECT_EQ(std::get<TensorRef>(attrs.at("weights")).name, "conv/w");
+  ASSERT_TRUE(attrs.count("weights_scale"));
+  for (const ir::Constant& c : planned.constants) {  // no folded copy of the weights
+    EXPECT_FALSE(c.name.rfind("conv/weights", 0) == 0 && c.name.rfind("conv/weights_scale", 0) != 0) << c.name;
+  }
+}
+
 TEST(PlanPasses, BatchNormNotOnChannelAxisStays) {
   Builder b;
   b.input({1, 6, 6, 6});
