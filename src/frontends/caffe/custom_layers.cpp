@@ -228,7 +228,7 @@ Result<std::vector<std::string>> import_registered_op(LayerContext& ctx, AttrMap
   }
   for (const auto& [key, value] : attrs) {
     if (std::holds_alternative<TensorRef>(value)) continue;
-    ctx.report.params.push_back({key, value, keras::Origin::model_file});
+    ctx.report.params.push_back({key, value, import::Origin::model_file});
   }
   INGOT_ASSIGN_OR_RETURN(std::string out, ctx.add(ctx.name(), ctx.layer.type(), ctx.inputs, std::move(attrs)));
   return std::vector{out};

@@ -10,18 +10,16 @@
 
 #include "frontends/caffe/custom_layers.h"
 #include "frontends/caffe/layer_context.h"
-#include "frontends/keras/custom_layers.h"
 #include "frontends/caffe/net.h"
 #include "frontends/caffe/proto_io.h"
-#include "frontends/keras/repair.h"
 
 namespace ingot::caffe_import {
 namespace {
 
 namespace pb = google::protobuf;
-using keras::ImportReport;
-using keras::LayerReport;
-using keras::Severity;
+using import::ImportReport;
+using import::LayerReport;
+using import::Severity;
 
 // Layers that read a dataset: a deploy net replaces them with inputs.
 bool is_data_layer(const std::string& type) {
@@ -102,7 +100,7 @@ void add_param_values(const pb::Message& m, const std::string& prefix, LayerRepo
       continue;
     }
     if (!set && f->is_repeated()) continue;  // an empty list has no default worth listing
-    if (auto v = field_value(m, f)) (set ? r.keys.found : r.keys.defaulted).emplace_back(key, keras::attr_to_json(*v));
+    if (auto v = field_value(m, f)) (set ? r.keys.found : r.keys.defaulted).emplace_back(key, import::attr_to_json(*v));
   }
 }
 
@@ -280,7 +278,7 @@ void attach_warnings(const ParsedPrototxt& parsed, const Net& net, ImportReport&
                              message + "; ingot does not know this field and ignores it";
     LayerReport* r = owner != nullptr ? report.find(owner->param.name()) : nullptr;
     // A user or opaque op's own parameter block is read from the text (custom_layers.h).
-    const bool consumed = r != nullptr && (r->kind == keras::LayerKind::custom || r->kind == keras::LayerKind::opaque) &&
+    const bool consumed = r != nullptr && (r->kind == import::LayerKind::custom || r->kind == import::LayerKind::opaque) &&
                           message.find("\"caffe.LayerParameter\"") != std::string::npos;
     if (consumed) continue;
     if (r == nullptr) {
@@ -332,7 +330,7 @@ void coerce_to_schema(AttrMap& attrs, const OpSchema& schema) {
 }  // namespace
 
 Result<ir::Graph> import_caffe(const std::string& prototxt, const ImportOptions& options, OpRegistry& registry,
-                               keras::ImportReport* report_out) {
+                               import::ImportReport* report_out) {
   ImportReport local;
   ImportReport& report = report_out != nullptr ? *report_out : local;
   report.file = prototxt;
@@ -359,13 +357,13 @@ Result<ir::Graph> import_caffe(const std::string& prototxt, const ImportOptions&
       INGOT_ASSIGN_OR_RETURN(AttrMap attrs, unknown_block_attrs(*field, l.param.name()));
       const bool opaque = registry.find(type) == nullptr || opaque_types.count(type) > 0;
       if (opaque) {
-        if (opaque_types.insert(type).second) INGOT_TRY(registry.add(keras::opaque_op(type, "Caffe layer type")));
-        r.kind = keras::LayerKind::opaque;
+        if (opaque_types.insert(type).second) INGOT_TRY(registry.add(import::opaque_op(type, "Caffe layer type")));
+        r.kind = import::LayerKind::opaque;
         r.diagnostics.push_back({Severity::warning, "type", "type " + quote(type) + " is unknown: carried as opaque op " + quote(type) +
                                  " with its parameters and blobs as attributes; ingot assumes it keeps its first bottom's "
                                  "shape, and it runs only once a kernel is registered for it (--plugin)"});
       } else {
-        r.kind = keras::LayerKind::custom;
+        r.kind = import::LayerKind::custom;
         coerce_to_schema(attrs, registry.find(type)->schema);
       }
       r.op = type;
@@ -376,7 +374,7 @@ Result<ir::Graph> import_caffe(const std::string& prototxt, const ImportOptions&
                                                          "and this node is renamed"});
     }
     if (!builtin && !registered.count(&l)) {
-      r.kind = keras::LayerKind::unknown;
+      r.kind = import::LayerKind::unknown;
       r.diagnostics.push_back({Severity::error, "type", "ingot does not know layer type " + quote(type) +
                                                           ": register an op of that name (--plugin), or carry it as an opaque op with --keep-unknown"});
       unknown.push_back(quote(l.param.name()) + " (" + type + ", line " + std::to_string(l.line) + ")");

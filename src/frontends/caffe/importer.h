@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "frontends/keras/report.h"
+#include "frontends/common/report.h"
 #include "ingot/op.h"
 #include "ir/graph.h"
 
@@ -39,6 +39,6 @@ bool looks_like_prototxt(const std::string& path);
 // the blocks caffe.proto does not know and its blobs going to the op's tensor parameters in
 // order; with keep_unknown, opaque ops for the rest are added to `registry`.
 Result<ir::Graph> import_caffe(const std::string& prototxt, const ImportOptions& options,
-                               OpRegistry& registry = default_registry(), keras::ImportReport* report = nullptr);
+                               OpRegistry& registry = default_registry(), import::ImportReport* report = nullptr);
 
 }  // namespace ingot::caffe_import

@@ -79,11 +79,11 @@ Result<TensorRef> LayerContext::constant(const std::string& suffix, const Tensor
 }
 
 void LayerContext::note(const std::string& message, const std::string& key) {
-  report.diagnostics.push_back({keras::Severity::note, key, message});
+  report.diagnostics.push_back({import::Severity::note, key, message});
 }
 
 void LayerContext::warn(const std::string& message, const std::string& key) {
-  report.diagnostics.push_back({keras::Severity::warning, key, message});
+  report.diagnostics.push_back({import::Severity::warning, key, message});
 }
 
 }  // namespace ingot::caffe_import

@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "caffe/caffe.pb.h"
-#include "frontends/keras/report.h"
+#include "frontends/common/report.h"
 #include "ir/builder.h"
 
 namespace ingot::caffe_import {
@@ -16,14 +16,14 @@ namespace ingot::caffe_import {
 class LayerContext {
  public:
   LayerContext(const caffe::LayerParameter& layer, std::vector<std::string> inputs,
-               std::vector<Tensor> blobs, ir::GraphBuilder& graph, keras::LayerReport& report)
+               std::vector<Tensor> blobs, ir::GraphBuilder& graph, import::LayerReport& report)
       : layer(layer), inputs(std::move(inputs)), blobs(std::move(blobs)), graph(graph), report(report) {}
 
   const caffe::LayerParameter& layer;
   const std::vector<std::string> inputs;
   const std::vector<Tensor> blobs;  // as stored; check them with blob()
   ir::GraphBuilder& graph;
-  keras::LayerReport& report;
+  import::LayerReport& report;
 
   const Shape& shape(std::size_t input = 0) const { return graph.info(inputs.at(input)).shape; }
   std::int64_t rank(std::size_t input = 0) const { return static_cast<std::int64_t>(shape(input).rank()); }

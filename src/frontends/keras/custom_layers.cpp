@@ -265,18 +265,4 @@ Result<std::vector<std::string>> import_reviewed(LayerContext& ctx, const LayerR
   return std::vector<std::string>{out};
 }
 
-OpDef opaque_op(const std::string& name, const std::string& origin) {
-  OpDef def;
-  def.schema.name = name;
-  def.schema.doc = "opaque op carried from an unknown " + origin + " with --keep-unknown; register a kernel for it (--plugin) to run it";
-  def.schema.min_inputs = 1;
-  def.schema.max_inputs = kVariadic;
-  def.schema.open_params = true;
-  def.bind = [](const AttrMap&, const TensorLookup&) -> Result<std::shared_ptr<const void>> { return std::shared_ptr<const void>(); };
-  def.infer = [](const void*, std::span<const TensorInfo> in) -> Result<std::vector<TensorInfo>> {
-    return std::vector<TensorInfo>{in[0]};
-  };
-  return def;
-}
-
 }  // namespace ingot::keras

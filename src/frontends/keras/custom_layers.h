@@ -30,10 +30,4 @@ std::vector<std::string> suggestible_classes(const OpRegistry& registry);
 // The three closest names to `name` among `candidates`.
 std::string closest_names(const std::string& name, const std::vector<std::string>& candidates);
 
-// The registry entry standing in for an unknown layer class or type (--keep-unknown) until a
-// user registers a real one: any attributes, the shape of input 0, no kernel. `origin` names
-// what it stands for in the op's doc ("Keras class", "Caffe layer type"). Shared by both
-// importers.
-OpDef opaque_op(const std::string& name, const std::string& origin);
-
 }  // namespace ingot::keras

@@ -44,19 +44,6 @@ nlohmann::json skeleton_entry(const LayerReport& l, const OpSchema& schema) {
 
 }  // namespace
 
-nlohmann::json attr_to_json(const AttrValue& value) {
-  return std::visit(
-      [](const auto& v) -> nlohmann::json {
-        using T = std::decay_t<decltype(v)>;
-        if constexpr (std::is_same_v<T, TensorRef>) {
-          return "tensor " + v.name;
-        } else {
-          return v;
-        }
-      },
-      value);
-}
-
 std::string get_config_source(const std::string& class_name, const OpSchema& schema) {
   const std::optional<PythonClass>& known = schema.python_class;
   std::string keys;

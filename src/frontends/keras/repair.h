@@ -11,8 +11,6 @@
 
 namespace ingot::keras {
 
-nlohmann::json attr_to_json(const AttrValue& value);
-
 // A custom class whose layers need parameters, with both fixes.
 struct ClassFix {
   std::string class_name;

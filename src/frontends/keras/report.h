@@ -1,82 +1,23 @@
-// What an import found out about each layer: where every parameter came from, what is missing,
-// what was ignored. `ingot check` prints it; `ingot convert` fails with its errors.
+// The framework-neutral import report (frontends/common/report.h) under the names the Keras
+// frontend's code uses.
 #pragma once
 
-#include <nlohmann/json.hpp>
-#include <string>
-#include <utility>
-#include <vector>
-
-#include "ingot/attr.h"
+#include "frontends/common/report.h"
 
 namespace ingot::keras {
 
-enum class Severity { error, warning, note };
-const char* severity_name(Severity s);  // "error", "warning", "note"
-
-struct Diagnostic {
-  Severity severity = Severity::error;
-  std::string key;  // the config key concerned, or empty
-  std::string message;
-};
-
-// Where a parameter value came from, in precedence order (highest first).
-enum class Origin { layer_entry, class_entry, model_file, default_value };
-const char* origin_name(Origin o);  // "parameter file (layer)", ..., "default"
-
-struct ParamValue {
-  std::string key;
-  AttrValue value;
-  Origin origin = Origin::model_file;
-};
-
-// A standard layer's saved config against what its import function read (review_keys in
-// layer_context.h; the keys without effect on inference are listed in layer_table.cpp).
-struct StandardKeys {
-  using Values = std::vector<std::pair<std::string, nlohmann::json>>;
-  bool reviewed = false;               // false until the layer is built (the review runs after it)
-  Values found;                        // saved and read
-  Values defaulted;                    // not saved: the default the importer used
-  std::vector<std::string> no_effect;  // saved, without effect on inference (name, *_initializer, ...)
-  Values unread;                       // saved, neither read nor known to be without effect: a warning each
-};
-
-// How a layer is imported.
-enum class LayerKind {
-  standard,  // a built-in Keras class with its own import function
-  custom,    // a custom class imported through the ingot op of the same name and its schema
-  lambda,    // a Lambda layer, mapped to an op by the parameter file
-  opaque,    // an unknown class carried through with --keep-unknown
-  unknown,   // an unknown class: an error
-};
-const char* layer_kind_name(LayerKind k);
-
-struct LayerReport {
-  std::string name;
-  std::string class_name;
-  std::string model;  // the (nested) model holding the layer; empty for the top level
-  LayerKind kind = LayerKind::standard;
-  std::string op;                     // the ingot op of a custom / lambda / opaque layer
-  std::vector<ParamValue> params;     // values the op receives, with their origin
-  std::vector<std::string> missing;   // required parameters nobody supplied
-  std::vector<std::string> weights;   // "gamma:0 [512]"
-  std::vector<std::string> saved_keys;  // the keys the model file stores for the layer
-  StandardKeys keys;                    // standard layers only
-  std::vector<Diagnostic> diagnostics;
-
-  bool has_errors() const;
-  void add(Severity severity, const std::string& key, const std::string& message) {
-    diagnostics.push_back({severity, key, message});
-  }
-};
-
-struct ImportReport {
-  std::string file;
-  std::vector<LayerReport> layers;
-
-  bool has_errors() const;
-  std::size_t count(Severity s) const;
-  LayerReport* find(const std::string& layer_name);
-};
+using import::attr_to_json;
+using import::Diagnostic;
+using import::ImportReport;
+using import::layer_kind_name;
+using import::LayerKind;
+using import::LayerReport;
+using import::opaque_op;
+using import::Origin;
+using import::origin_name;
+using import::ParamValue;
+using import::Severity;
+using import::severity_name;
+using import::StandardKeys;
 
 }  // namespace ingot::keras
