@@ -49,6 +49,18 @@ std::vector<float> to_hwo(const Tensor& w) {
   return out;
 }
 
+// A forward-inference convolution over `src`, with or without a bias, from the op's geometry.
+dnnl::convolution_forward::desc conv_desc(const ops::Conv2DParams& p, dnnl::algorithm algo, const dnnl::memory::desc& src,
+                                          const dnnl::memory::desc& weights, const dnnl::memory::desc& bias,
+                                          const dnnl::memory::desc& dst) {
+  const dnnl::memory::dims strides{p.strides[0], p.strides[1]};
+  const dnnl::memory::dims dilations{p.dilations[0] - 1, p.dilations[1] - 1};  // oneDNN counts the gaps
+  const dnnl::memory::dims pad_l{p.pads[0], p.pads[1]}, pad_r{p.pads[2], p.pads[3]};
+  const auto kind = dnnl::prop_kind::forward_inference;
+  return p.bias ? dnnl::convolution_forward::desc(kind, algo, src, weights, bias, dst, strides, dilations, pad_l, pad_r)
+                : dnnl::convolution_forward::desc(kind, algo, src, weights, dst, strides, dilations, pad_l, pad_r);
+}
+
 // Winograd F(2x2, 3x3) (oneDNN's jit_fp32_wino_2x3 on AVX-512): 2.25x fewer multiplications
 // for 3x3 stride-1 convolutions. It reads and writes only oneDNN's blocked nChw16c, so the
 // kernel reorders its NHWC input (and a residual summand, straight into the destination, which
@@ -95,15 +107,7 @@ Result<std::unique_ptr<Kernel>> prepare_onednn_winograd(const ops::Conv2DParams&
   const std::size_t dst_offset = aligned(blocked_src.get_size());
   if (r.scratch.size() < dst_offset + blocked_dst.get_size()) return std::unique_ptr<Kernel>();
   try {
-    const memory::dims strides{1, 1}, dilations{0, 0};
-    const memory::dims pad_l{p.pads[0], p.pads[1]}, pad_r{p.pads[2], p.pads[3]};
-    const auto algo = dnnl::algorithm::convolution_winograd;
-    const auto kind = dnnl::prop_kind::forward_inference;
-    const auto desc =
-        p.bias ? dnnl::convolution_forward::desc(kind, algo, blocked_src, any_w, bias, blocked_dst, strides, dilations,
-                                                 pad_l, pad_r)
-               : dnnl::convolution_forward::desc(kind, algo, blocked_src, any_w, blocked_dst, strides, dilations,
-                                                 pad_l, pad_r);
+    const auto desc = conv_desc(p, dnnl::algorithm::convolution_winograd, blocked_src, any_w, bias, blocked_dst);
     onednn::use_threads(r.pool->threads());
     const bool residual = r.inputs.size() == 2;
     const dnnl::convolution_forward::primitive_desc pd(
@@ -141,15 +145,7 @@ Result<std::unique_ptr<Kernel>> prepare_onednn(const ops::Conv2DParams& p, const
     const memory::desc have_w(wdims, memory::data_type::f32, p.groups == 1 ? tag::oihw : tag::goihw);
     const memory::desc any_w(wdims, memory::data_type::f32, tag::any);
     const memory::desc bias({w[0]}, memory::data_type::f32, tag::x);
-    const memory::dims strides{p.strides[0], p.strides[1]};
-    const memory::dims dilations{p.dilations[0] - 1, p.dilations[1] - 1};  // oneDNN counts the gaps
-    const memory::dims pad_l{p.pads[0], p.pads[1]}, pad_r{p.pads[2], p.pads[3]};
-    const auto desc = p.bias ? dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                               dnnl::algorithm::convolution_direct, src, any_w, bias,
-                                                               dst, strides, dilations, pad_l, pad_r)
-                             : dnnl::convolution_forward::desc(dnnl::prop_kind::forward_inference,
-                                                               dnnl::algorithm::convolution_direct, src, any_w, dst,
-                                                               strides, dilations, pad_l, pad_r);
+    const auto desc = conv_desc(p, dnnl::algorithm::convolution_direct, src, any_w, bias, dst);
     onednn::use_threads(r.pool->threads());  // the primitive blocks its work for this count
     const bool residual = r.inputs.size() == 2;  // y = conv + bias + residual, then the clamp
     const dnnl::convolution_forward::primitive_desc pd(
