@@ -19,6 +19,7 @@ packages=(
   libgtest-dev libgmock-dev          # unit tests
   libbenchmark-dev                   # `ingot bench` style micro-benchmarks
   python3-numpy python3-h5py         # /usr/bin/python3: regenerating independent test fixtures
+  python3-onnx                       # /usr/bin/python3: ../shared/bench/gen_models.py (MobileNet v1 in the codebook test)
 )
 
 packages+=("$@")

@@ -27,7 +27,7 @@ struct ImportFlags {
   std::string model;
   std::vector<std::string> input_shapes;
   std::string params_path;
-  std::string weights;  // Caffe: the .caffemodel (convert also takes f32 / f16 here, see --storage)
+  std::string weights;  // Caffe: the .caffemodel (convert also takes f32 / f16 / codebook8 here, see --storage)
   bool keep_unknown = false;
   std::vector<std::string> plugins;
 };

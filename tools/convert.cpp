@@ -49,7 +49,8 @@ Status convert(const ConvertOptions& o) {
     }
   }
   const std::string storage = is_storage_name(o.import.weights) ? o.import.weights : o.storage;
-  if (storage == "f16") INGOT_TRY(ir::convert_storage(graph, ir::Storage::f16));
+  if (storage == "f16") INGOT_TRY(ir::convert_storage(graph, ir::Storage::f16, default_registry()));
+  if (storage == "codebook8") INGOT_TRY(ir::convert_storage(graph, ir::Storage::codebook8, default_registry()));
   INGOT_ASSIGN_OR_RETURN(auto folded, runtime::fold_shape_only_nodes(graph, default_registry()));
   if (!o.test_inputs.empty()) {
     // After the storage conversion: the vectors test the weights as stored (f16 included).
@@ -63,7 +64,7 @@ Status convert(const ConvertOptions& o) {
   }
   INGOT_TRY(format::write_model(o.output, graph, default_registry()));
   std::size_t weight_bytes = 0;
-  for (const auto& c : graph.constants) weight_bytes += c.payload.byte_size();
+  for (const auto& c : graph.constants) weight_bytes += c.stored_bytes();
   std::cout << "wrote " << o.output << ": " << graph.nodes.size() << " nodes, " << graph.constants.size()
             << " tensors, weights " << format_bytes(weight_bytes) << " (" << storage << ")";
   if (!folded.empty()) std::cout << ", " << folded.size() << " shape-only nodes folded to constants";
@@ -78,7 +79,10 @@ void add_convert_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<ConvertOptions>();
   add_import_flags(*cmd, o->import);
   cmd->add_option("-o,--output", o->output, "the .ingot file to write")->required();
-  cmd->add_option("--storage", o->storage, "weight storage: f32 (default) or f16")->check(CLI::IsMember({"f32", "f16"}));
+  cmd->add_option("--storage", o->storage,
+                  "weight storage: f32 (default), f16, or codebook8 (convolution and dense kernels as 256 binary16 "
+                  "entries per layer and a u8 index per weight; the other tensors f16)")
+      ->check(CLI::IsMember({"f32", "f16", "codebook8"}));
   cmd->add_option("--test-input", o->test_inputs, "store a test input .npy in the file (once per model input); `ingot check` re-runs it");
   cmd->add_option("--test-expected", o->test_expected,
                   "reference outputs from the source framework (.npy, once per output), stored instead of ingot's own; "

@@ -77,7 +77,7 @@ bool has_keras_extension(const std::string& path) {
 void add_import_flags(CLI::App& cmd, ImportFlags& flags) {
   cmd.add_option("MODEL", flags.model, "the source model: Keras HDF5 (.h5) or Caffe network text (.prototxt)")->required();
   cmd.add_option("--weights", flags.weights,
-                 "Caffe: the trained blobs (.caffemodel). (convert also accepts f32 or f16 here, the older spelling of --storage)");
+                 "Caffe: the trained blobs (.caffemodel). (convert also accepts f32, f16 or codebook8 here, the older spelling of --storage)");
   cmd.add_option("--input-shape", flags.input_shapes,
                  "full shape of a model input, batch included, e.g. 1,224,224,3; once per input in order");
   cmd.add_option("--params", flags.params_path,
@@ -119,7 +119,9 @@ Result<LoadedImportOptions> load_import_options(const ImportFlags& flags) {
   return loaded;
 }
 
-bool is_storage_name(const std::string& weights) { return weights == "f32" || weights == "f16"; }
+bool is_storage_name(const std::string& weights) {
+  return weights == "f32" || weights == "f16" || weights == "codebook8";
+}
 
 Result<ir::Graph> import_model(const ImportFlags& flags, const LoadedImportOptions& loaded, keras::ImportReport* report) {
   if (!loaded.caffe) return keras::import_file(flags.model, loaded.options, default_registry(), report);

@@ -1,12 +1,16 @@
 // ingot inspect FILE [--json]: everything in a model file, validated first.
 #include <algorithm>
 #include <cmath>
+#include <cctype>
 #include <cstring>
+#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "core/mapped_file.h"
+#include "ir/builder.h"
+#include "runtime/npy.h"
 #include "format/format.h"
 #include "format/storage.h"
 #include "kernels/cpu_level.h"
@@ -54,6 +58,7 @@ struct TensorRow {
   const ir::Constant* constant;
   std::size_t offset;
   std::size_t bytes;
+  bool layer_weights;  // what --storage codebook8 quantizes
 };
 
 struct Report {
@@ -126,7 +131,7 @@ void print_json(const Report& r) {
   for (const auto& t : r.tensors) {
     j["tensors"].push_back({{"name", t.constant->name}, {"storage", storage_name(t.constant->storage)},
                             {"dtype", dtype_name(t.constant->dtype)}, {"shape", t.constant->shape().dims()},
-                            {"bytes", t.bytes}, {"offset", t.offset}});
+                            {"bytes", t.bytes}, {"offset", t.offset}, {"layer_weights", t.layer_weights}});
   }
   j["totals"] = {{"nodes", g.nodes.size()}, {"tensors", r.tensors.size()}, {"weight_bytes", r.weight_bytes},
                  {"activation_bytes", r.activation_bytes ? ordered_json(*r.activation_bytes) : ordered_json(nullptr)}};
@@ -161,7 +166,7 @@ void print_text(const Report& r) {
   for (const auto& t : r.tensors) {
     std::cout << "  " << t.constant->name << "  " << dtype_name(t.constant->dtype) << " "
               << t.constant->shape().to_string() << "  storage " << storage_name(t.constant->storage) << "  "
-              << t.bytes << " bytes at offset " << t.offset << "\n";
+              << t.bytes << " bytes at offset " << t.offset << (t.layer_weights ? "  (layer weights)" : "") << "\n";
   }
   std::cout << "totals: " << g.nodes.size() << " nodes, " << r.tensors.size() << " tensors, weights "
             << format_bytes(r.weight_bytes) << ", activation memory (planned) "
@@ -170,20 +175,52 @@ void print_text(const Report& r) {
             << "\n";
 }
 
+// A file name for a tensor name: letters, digits, '.', '_' and '-' as they are, every other
+// byte as %XX, so that names with '/' (Keras' layer/weight) or '..' stay inside the folder.
+std::string tensor_file_name(const std::string& name) {
+  static const char* hex = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char ch : name) {
+    if (std::isalnum(ch) || ch == '_' || ch == '-' || (ch == '.' && !out.empty())) {
+      out += static_cast<char>(ch);
+    } else {
+      out += {'%', hex[ch >> 4], hex[ch & 15]};
+    }
+  }
+  return out + ".npy";
+}
+
+// Every constant, decoded to its logical dtype (what the kernels see), as DIR/<name>.npy.
+Status export_tensors(const ir::Graph& graph, const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return io_error("create folder " + quote(dir) + ": " + ec.message());
+  for (const auto& c : graph.constants) {
+    INGOT_ASSIGN_OR_RETURN_CTX(const Tensor value, ir::decode_constant(c), "export tensor " + quote(c.name));
+    INGOT_TRY(npy::write((std::filesystem::path(dir) / tensor_file_name(c.name)).string(), value));
+  }
+  return {};
+}
+
 int run_inspect(const std::string& path, bool json, bool plan, const RuntimeFlags& runtime_flags,
-                const std::vector<std::string>& plugins) {
+                const std::vector<std::string>& plugins, const std::string& export_dir) {
   if (Status st = load_plugins(plugins); !st.ok()) return report(st);
   auto file = MappedFile::open(path);
   if (!file.ok()) return report(file.status());
   const auto bytes = (*file)->bytes();
   auto graph = format::parse_model(bytes, *file, default_registry(), path);
   if (!graph.ok()) return report(graph.status());
+  if (!export_dir.empty()) {
+    if (Status st = export_tensors(*graph, export_dir); !st.ok()) return report(st);
+  }
 
   Report r{.path = path, .file_size = bytes.size(), .graph = &*graph};
+  const auto layer_weights = ir::layer_weight_constants(*graph, default_registry());
   for (const auto& c : graph->constants) {
-    const auto offset = static_cast<std::size_t>(c.payload.bytes() - bytes.data());
-    r.tensors.push_back({&c, offset, c.payload.byte_size()});
-    r.weight_bytes += c.payload.byte_size();
+    const std::byte* first = c.codebook.empty() ? c.payload.bytes() : c.codebook.bytes();
+    const auto offset = static_cast<std::size_t>(first - bytes.data());
+    r.tensors.push_back({&c, offset, c.stored_bytes(), layer_weights.count(c.name) != 0});
+    r.weight_bytes += c.stored_bytes();
   }
   auto session = runtime::Session::plan(*graph, default_registry(), plan_options(runtime_flags));
   if (session.ok()) {
@@ -220,8 +257,12 @@ void add_inspect_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--plan", *plan, "also show the execution plan: the plan passes, what each rewrote, and the kernel of every step");
   add_runtime_flags(*cmd, *runtime_flags);
   cmd->add_option("--plugin", *plugins, "a shared library registering the user ops the file uses; repeatable");
-  cmd->final_callback([&exit_code, path, json, plan, runtime_flags, plugins] {
-    exit_code = run_inspect(*path, *json, *plan, *runtime_flags, *plugins);
+  auto export_dir = std::make_shared<std::string>();
+  cmd->add_option("--export-tensors", *export_dir,
+                  "also write every tensor, decoded to its logical dtype, as DIR/<name>.npy (bytes outside "
+                  "[A-Za-z0-9._-] of the name written as %XX)");
+  cmd->final_callback([&exit_code, path, json, plan, runtime_flags, plugins, export_dir] {
+    exit_code = run_inspect(*path, *json, *plan, *runtime_flags, *plugins, *export_dir);
   });
 }
 

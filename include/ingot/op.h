@@ -53,6 +53,9 @@ struct ParamSpec {
   std::optional<std::size_t> min_size;     // list length bounds
   std::optional<std::size_t> max_size;
   std::string doc;
+  // A tensor parameter that is a layer's weights (a convolution's or a dense layer's kernel):
+  // what codebook8 storage quantizes. Biases and per-channel factors stay binary16.
+  bool layer_weights = false;
 };
 
 // "int in [1, 65536], 2 elements", for docs and `ingot ops`.
@@ -250,6 +253,7 @@ class ParamList {
   ParamList& min(double lo) { return last().min = lo, *this; }
   ParamList& max(double hi) { return last().max = hi, *this; }
   ParamList& range(double lo, double hi) { return min(lo).max(hi); }
+  ParamList& layer_weights() { return last().layer_weights = true, *this; }
   ParamList& size(std::size_t n) { return size(n, n); }
   ParamList& size(std::size_t lo, std::size_t hi) {
     last().min_size = lo;

@@ -663,15 +663,22 @@ Result<ir::Constant> make_constant(std::span<const std::byte> file,
                                    const TensorEntry& e) {
   const DType stored = *e.storage->stored_dtype(e.dtype);
   const std::byte* data = file.data() + e.offset;
-  ir::Constant c{.name = e.name, .dtype = e.dtype, .storage = *e.storage->storage, .payload = {}};
+  ir::Constant c{.name = e.name, .dtype = e.dtype, .storage = *e.storage->storage, .payload = {}, .codebook = {}};
+  const std::size_t prefix = e.storage->prefix_bytes;
+  const Shape codebook_shape{static_cast<std::int64_t>(prefix / 2)};
   // Offsets are aligned relative to the file start, so in-place views are aligned only when the
   // buffer itself is (always true for mmap); otherwise copy into an aligned tensor.
   if (reinterpret_cast<std::uintptr_t>(file.data()) % kDataAlignment == 0) {
-    c.payload = Tensor::view(stored, e.shape, data, keepalive);
+    if (prefix != 0) c.codebook = Tensor::view(DType::f16, codebook_shape, data, keepalive);
+    c.payload = Tensor::view(stored, e.shape, data + prefix, keepalive);
     return c;
   }
+  if (prefix != 0) {
+    INGOT_ASSIGN_OR_RETURN(c.codebook, Tensor::allocate(DType::f16, codebook_shape));
+    std::memcpy(c.codebook.mutable_bytes(), data, prefix);
+  }
   INGOT_ASSIGN_OR_RETURN(c.payload, Tensor::allocate(stored, e.shape));
-  if (e.size != 0) std::memcpy(c.payload.mutable_bytes(), data, e.size);
+  if (e.size > prefix) std::memcpy(c.payload.mutable_bytes(), data + prefix, e.size - prefix);
   return c;
 }
 

@@ -1,5 +1,7 @@
 #include "format/storage.h"
 
+#include "core/codebook.h"
+
 namespace ingot::format {
 namespace {
 
@@ -10,14 +12,18 @@ std::optional<DType> f16_dtype(DType logical) {
   return std::nullopt;
 }
 
-// Code 3 is held for an 8-bit codebook type (256 f32 centroids followed by one u8 index per
-// element). Listing it now lets version-1 readers say "unsupported" instead of "corrupt" when
-// they meet a file from a build that has it.
+std::optional<DType> codebook8_dtype(DType logical) {
+  if (logical == DType::f32) return DType::u8;
+  return std::nullopt;
+}
+
+// Code 3 was listed as reserved from the first build, so builds without codebook8 report
+// such files as "unsupported", not as corrupt.
 constexpr StorageType kStorageTypes[] = {
-    {1, "raw", ir::Storage::raw, raw_dtype, "the logical dtype's elements as they are"},
-    {2, "f16", ir::Storage::f16, f16_dtype, "f32 values stored as IEEE 754 binary16"},
-    {3, "codebook8", std::nullopt, nullptr,
-     "reserved: 256 f32 centroids then one u8 index per element"},
+    {1, "raw", ir::Storage::raw, raw_dtype, 0, "the logical dtype's elements as they are"},
+    {2, "f16", ir::Storage::f16, f16_dtype, 0, "f32 values stored as IEEE 754 binary16"},
+    {3, "codebook8", ir::Storage::codebook8, codebook8_dtype, 2 * kCodebookEntries,
+     "f32 values as 256 binary16 entries (ascending, one exactly 0), then one u8 index per element"},
 };
 
 }  // namespace
@@ -43,7 +49,7 @@ std::optional<std::uint64_t> stored_byte_size(const StorageType& type, DType log
   if (type.stored_dtype == nullptr) return std::nullopt;
   const std::optional<DType> stored = type.stored_dtype(logical);
   if (!stored) return std::nullopt;
-  return static_cast<std::uint64_t>(elements) * dtype_size(*stored);
+  return type.prefix_bytes + static_cast<std::uint64_t>(elements) * dtype_size(*stored);
 }
 
 }  // namespace ingot::format

@@ -21,6 +21,8 @@ struct StorageType {
   // The dtype of the stored elements for a constant of logical dtype `logical`, or nullopt
   // when this storage cannot hold that dtype. Null for reserved rows.
   std::optional<DType> (*stored_dtype)(DType logical);
+  // Bytes stored before the elements: codebook8's 256 binary16 entries, 0 for the others.
+  std::uint64_t prefix_bytes;
   const char* doc;
 };
 

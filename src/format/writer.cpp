@@ -169,6 +169,10 @@ Result<const StorageType*> constant_storage(const ir::Constant& c) {
         " for logical " + dtype_name(c.dtype) + " stored as " + type->name + ", got " +
         (c.payload.empty() ? std::string("no payload") : dtype_name(c.payload.dtype())));
   }
+  if (c.codebook_bytes() != type->prefix_bytes) {
+    return bad_input(std::string("write codebook: it must hold ") + std::to_string(type->prefix_bytes) +
+                     " bytes for storage " + type->name + ", got " + std::to_string(c.codebook_bytes()));
+  }
   return type;
 }
 
@@ -181,7 +185,7 @@ Result<std::size_t> write_tensor_entry(ByteWriter& w, const ir::Constant& c) {
   INGOT_TRY(write_shape(w, c.shape()));
   const std::size_t offset_at = w.size();
   w.u64(0);
-  w.u64(c.payload.byte_size());
+  w.u64(c.stored_bytes());
   return offset_at;
 }
 
@@ -254,15 +258,16 @@ Result<Pieces> serialize_pieces(const ir::Graph& graph) {
     const std::size_t at = align_up(end, kDataAlignment);
     layout.emplace_back(at - end, at);
     w.patch_u64(offset_fields[i], at);
-    end = at + graph.constants[i].payload.byte_size();
+    end = at + graph.constants[i].stored_bytes();
   }
   w.patch_u64(kFileSizeOffset, end);
   Pieces out{std::move(w.buffer()), {}};
   out.spans.emplace_back(out.head);
   for (std::size_t i = 0; i < graph.constants.size(); ++i) {
-    const Tensor& payload = graph.constants[i].payload;
+    const ir::Constant& c = graph.constants[i];
     out.spans.emplace_back(kZeros, layout[i].first);
-    out.spans.emplace_back(payload.bytes(), payload.byte_size());
+    if (!c.codebook.empty()) out.spans.emplace_back(c.codebook.bytes(), c.codebook.byte_size());
+    out.spans.emplace_back(c.payload.bytes(), c.payload.byte_size());
   }
   const std::uint64_t checksum = file_checksum(out.spans);
   for (std::size_t i = 0; i < 8; ++i) out.head[kChecksumOffset + i] = static_cast<std::byte>(checksum >> (8 * i));

@@ -1,5 +1,11 @@
 #include "ir/builder.h"
 
+#include <algorithm>
+#include <atomic>
+#include <functional>
+#include <thread>
+#include <unordered_set>
+
 namespace ingot::ir {
 
 std::string GraphBuilder::unique(const std::string& wanted, bool constant) {
@@ -74,12 +80,61 @@ Graph GraphBuilder::release() {
   return out;
 }
 
-Status convert_storage(Graph& graph, Storage storage) {
-  for (Constant& c : graph.constants) {
-    if (c.storage != Storage::raw || c.dtype != DType::f32 || storage == Storage::raw) continue;
-    INGOT_ASSIGN_OR_RETURN(c, make_constant(c.name, c.payload, storage));
+std::unordered_set<std::string> layer_weight_constants(const Graph& graph, const OpRegistry& registry) {
+  std::unordered_set<std::string> weights, other;
+  for (const Node& node : graph.nodes) {
+    const OpDef* def = registry.find(node.op);
+    for (const auto& [key, value] : node.attrs) {
+      const auto* ref = std::get_if<TensorRef>(&value);
+      if (ref == nullptr) continue;
+      const ParamSpec* spec = def ? def->schema.find_param(key) : nullptr;
+      (spec && spec->layer_weights ? weights : other).insert(ref->name);
+    }
+  }
+  for (const auto& name : other) weights.erase(name);
+  return weights;
+}
+
+namespace {
+
+// Runs job(i) for i in [0, n) on up to `threads` threads; the first failure (lowest i) wins.
+Status run_parallel(std::size_t n, int threads, const std::function<Status(std::size_t)>& job) {
+  std::vector<Status> status(n);
+  std::atomic<std::size_t> next{0};
+  auto worker = [&] {
+    for (std::size_t i = next++; i < n; i = next++) status[i] = job(i);
+  };
+  const unsigned wanted = threads > 0 ? static_cast<unsigned>(threads) : std::max(1u, std::thread::hardware_concurrency());
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < std::min<std::size_t>(wanted, n); ++t) pool.emplace_back(worker);
+  worker();
+  for (auto& t : pool) t.join();
+  for (auto& st : status) {
+    if (!st.ok()) return st;
   }
   return {};
+}
+
+}  // namespace
+
+Status convert_storage(Graph& graph, Storage storage, const OpRegistry& registry, int threads) {
+  if (storage == Storage::raw) return {};
+  const auto weights = storage == Storage::codebook8 ? layer_weight_constants(graph, registry)
+                                                     : std::unordered_set<std::string>{};
+  std::vector<Constant*> todo;
+  for (Constant& c : graph.constants) {
+    if (c.storage == Storage::raw && c.dtype == DType::f32) todo.push_back(&c);
+  }
+  // Largest first, so that the threads finish together.
+  std::stable_sort(todo.begin(), todo.end(), [](const Constant* a, const Constant* b) {
+    return a->payload.num_elements() > b->payload.num_elements();
+  });
+  return run_parallel(todo.size(), threads, [&](std::size_t i) -> Status {
+    Constant& c = *todo[i];
+    const Storage target = weights.count(c.name) ? Storage::codebook8 : Storage::f16;
+    INGOT_ASSIGN_OR_RETURN(c, make_constant(c.name, c.payload, target));
+    return {};
+  });
 }
 
 }  // namespace ingot::ir

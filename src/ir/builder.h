@@ -3,6 +3,8 @@
 // importer can read the shape of any value it has produced (Flatten, Reshape(-1), Dense on N-D).
 #pragma once
 
+#include <unordered_set>
+
 #include <map>
 #include <set>
 #include <string>
@@ -49,8 +51,16 @@ class GraphBuilder {
   std::set<std::string, std::less<>> taken_;  // node, value and constant names in use
 };
 
-// Re-encodes every f32 constant for `storage` (f16 for --weights f16). Constants already in
-// another storage and non-f32 constants stay as they are.
-Status convert_storage(Graph& graph, Storage storage);
+// Re-encodes the f32 constants of a raw graph for `storage` (--storage f16|codebook8):
+//   f16:       every f32 constant becomes binary16;
+//   codebook8: every constant that only layer-weight parameters refer to (ParamSpec::
+//              layer_weights: convolution and dense kernels) gets its own 256-entry codebook,
+//              as accelerators of the DV700 class store them; other f32 constants become f16.
+// Constants already in another storage and non-f32 constants stay as they are. Codebooks are
+// fitted on up to `threads` threads (0: the machine's cores); the bytes do not depend on it.
+Status convert_storage(Graph& graph, Storage storage, const OpRegistry& registry, int threads = 0);
+
+// The constants that only layer-weight parameters refer to: what codebook8 quantizes.
+std::unordered_set<std::string> layer_weight_constants(const Graph& graph, const OpRegistry& registry);
 
 }  // namespace ingot::ir

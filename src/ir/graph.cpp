@@ -2,9 +2,17 @@
 
 #include <cstring>
 
+#include "core/codebook.h"
 #include "core/fp16.h"
 
 namespace ingot::ir {
+
+constexpr std::int64_t kCodebookShape = kCodebookEntries;
+
+bool has_codebook(const Constant& c) {
+  return c.storage == Storage::codebook8 && c.dtype == DType::f32 && c.payload.dtype() == DType::u8 &&
+         c.codebook.dtype() == DType::f16 && c.codebook.shape() == Shape{kCodebookShape};
+}
 
 Result<Constant> make_constant(std::string name, const Tensor& logical, Storage storage) {
   Constant c{.name = std::move(name), .dtype = logical.dtype(), .storage = storage, .payload = {}};
@@ -21,6 +29,20 @@ Result<Constant> make_constant(std::string name, const Tensor& logical, Storage 
       floats_to_halves(logical.data<float>(), c.payload.mutable_data<std::uint16_t>());
       return c;
     }
+    case Storage::codebook8: {
+      if (logical.dtype() != DType::f32) {
+        return bad_input("store constant " + quote(c.name) + ": codebook8 storage needs f32 values, got " +
+                         dtype_name(logical.dtype()));
+      }
+      INGOT_ASSIGN_OR_RETURN(c.payload, Tensor::allocate(DType::u8, logical.shape()));
+      INGOT_ASSIGN_OR_RETURN(c.codebook, Tensor::allocate(DType::f16, Shape{kCodebookShape}));
+      auto entries = c.codebook.mutable_data<std::uint16_t>();
+      INGOT_TRY_CTX(quantize_codebook8(logical.data<float>(), entries.first<kCodebookEntries>(),
+                                       c.payload.mutable_data<std::uint8_t>())
+                        .status(),
+                    "store constant " + quote(c.name));
+      return c;
+    }
   }
   return bad_input("store constant " + quote(c.name) + ": unknown storage type");
 }
@@ -30,6 +52,12 @@ Result<Tensor> decode_constant(const Constant& c) {
   if (c.storage == Storage::f16 && c.dtype == DType::f32 && c.payload.dtype() == DType::f16) {
     INGOT_ASSIGN_OR_RETURN(Tensor out, Tensor::allocate(DType::f32, c.payload.shape()));
     halves_to_floats(c.payload.data<std::uint16_t>(), out.mutable_data<float>());
+    return out;
+  }
+  if (has_codebook(c)) {
+    INGOT_ASSIGN_OR_RETURN(Tensor out, Tensor::allocate(DType::f32, c.payload.shape()));
+    decode_codebook8(c.codebook.data<std::uint16_t>().first<kCodebookEntries>(), c.payload.data<std::uint8_t>(),
+                     out.mutable_data<float>());
     return out;
   }
   return bad_input("decode constant " + quote(c.name) + ": storage does not match dtype " +

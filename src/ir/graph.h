@@ -20,21 +20,31 @@ namespace ingot::ir {
 
 // How a constant's elements are stored in a file (codes are written into .ingot files; the
 // format's storage table gives sizes and codecs). `raw` stores the logical dtype as is.
-enum class Storage : std::uint8_t { raw = 1, f16 = 2 };
+// `codebook8` keeps 256 binary16 entries and one u8 index per element (core/codebook.h).
+enum class Storage : std::uint8_t { raw = 1, f16 = 2, codebook8 = 3 };
 
 struct Constant {
   std::string name;
   DType dtype = DType::f32;  // logical: what kernels see
   Storage storage = Storage::raw;
-  Tensor payload;            // the stored elements: dtype f16 for Storage::f16, else `dtype`
+  // The stored elements, in the logical shape: dtype f16 for Storage::f16, u8 indices for
+  // Storage::codebook8, else `dtype`.
+  Tensor payload;
+  Tensor codebook;  // Storage::codebook8 only: the f16 [256] entries, stored before the indices
   const Shape& shape() const { return payload.shape(); }
+  // The bytes a file holds for this constant: the codebook (if any), then the payload.
+  std::size_t stored_bytes() const { return codebook_bytes() + payload.byte_size(); }
+  std::size_t codebook_bytes() const { return codebook.empty() ? 0 : codebook.byte_size(); }
 };
 
 // Makes a constant from logical values, encoding them for `storage` (f16 rounds to nearest
-// even). Fails when the storage does not fit the dtype (f16 storage of an i64 tensor, say).
+// even; codebook8 fits a 1-D k-means). Fails when the storage does not fit the dtype (f16
+// storage of an i64 tensor, say) or the values (codebook8 of a NaN).
 Result<Constant> make_constant(std::string name, const Tensor& logical, Storage storage);
 // The logical tensor: the payload itself for raw storage (no copy), decoded otherwise.
 Result<Tensor> decode_constant(const Constant& constant);
+// A codebook8 constant whose payload and codebook have the types that storage needs.
+bool has_codebook(const Constant& constant);
 
 struct Value {
   std::string name;

@@ -81,6 +81,13 @@ Status check_inputs_outputs(const Graph& graph) {
 
 Status check_constants(const Graph& graph) {
   for (const auto& c : graph.constants) {
+    if (c.storage == Storage::codebook8) {
+      if (!has_codebook(c)) {
+        return verification_error("constant " + quote(c.name) +
+                                  ": codebook8 storage needs f32 values as u8 indices and f16 [256] entries");
+      }
+      continue;
+    }
     const DType stored = c.storage == Storage::f16 ? DType::f16 : c.dtype;
     if (c.payload.empty() || c.payload.dtype() != stored || (c.storage == Storage::f16 && c.dtype != DType::f32)) {
       return verification_error("constant " + quote(c.name) + ": payload must match its dtype and storage");

@@ -132,6 +132,7 @@ OpDef make_Conv2D_op() {
       ParamList<Conv2DParams>()
           .required("weights", &Conv2DParams::weights,
                     "f32 kernel, OIHW: [out_channels, in_channels/groups, kh, kw]")
+          .layer_weights()
           .optional("bias", &Conv2DParams::bias,
                     "f32 [out_channels] added to every output position (unset: none)")
           .optional("weights_scale", &Conv2DParams::weights_scale,

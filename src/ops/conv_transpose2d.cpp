@@ -154,6 +154,7 @@ OpDef make_ConvTranspose2D_op() {
       ParamList<P>()
           .required("weights", &P::weights,
                     "f32 kernel, IOHW: [in_channels, out_channels/groups, kh, kw]")
+          .layer_weights()
           .optional("bias", &P::bias,
                     "f32 [out_channels] added to every output position (unset: none)")
           .optional("strides", &P::strides, {1, 1}, "input step in the output (h, w)")

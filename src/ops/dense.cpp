@@ -73,6 +73,7 @@ OpDef make_Dense_op() {
   static const auto params =
       ParamList<DenseParams>()
           .required("weights", &DenseParams::weights, "f32 [out_features, in_features]")
+          .layer_weights()
           .optional("bias", &DenseParams::bias, "f32 [out_features] (unset: none)")
           .optional("weights_scale", &DenseParams::weights_scale,
                     "f32 [out_features]: output o uses weights[o] * weights_scale[o], each product "

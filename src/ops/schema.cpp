@@ -70,6 +70,7 @@ std::string describe_constraints(const ParamSpec& spec) {
            (spec.max_size ? std::to_string(*spec.max_size) : std::string("any")) + " elements";
     }
   }
+  if (spec.layer_weights) s += ", layer weights (codebook8 storage quantizes them)";
   return s;
 }
 

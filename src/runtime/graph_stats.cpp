@@ -44,7 +44,7 @@ std::uint64_t weight_bytes(const ir::Graph& graph) {
       if (const auto* ref = std::get_if<TensorRef>(&value)) referenced.insert(ref->name);
   std::uint64_t bytes = 0;
   for (const ir::Constant& c : graph.constants)
-    if (referenced.count(c.name) != 0) bytes += c.payload.byte_size();
+    if (referenced.count(c.name) != 0) bytes += c.stored_bytes();
   return bytes;
 }
 

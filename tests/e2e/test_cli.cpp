@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "e2e/cli_util.h"
+#include "core/fp16.h"
 #include "runtime/npy.h"
 
 namespace ingot {
@@ -151,6 +152,29 @@ TEST_F(TinyCnn, InspectJsonIsMachineReadable) {
   EXPECT_EQ(j["totals"]["weight_bytes"], total);
   EXPECT_EQ(total, (216u + 8 + 24 + 32 + 4) * 4);
   EXPECT_GT(j["totals"]["activation_bytes"].get<std::size_t>(), 0u);
+}
+
+// Every tensor comes out decoded, under a file name that keeps '/' and '..' inside the folder;
+// the f16 weights equal their halves, and --json marks the layer weights codebook8 would take.
+TEST_F(TinyCnn, InspectExportsEveryTensorDecoded) {
+  auto r = ingot("inspect --json " + dir_ / "model16.ingot" + " --export-tensors " + dir_ / "tensors");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  int layer_weights = 0;
+  for (const auto& t : j["tensors"]) {
+    const std::string name = t["name"];
+    std::string file;
+    for (char ch : name) file += ch == '/' ? std::string("%2F") : std::string(1, ch);
+    auto value = npy::read((std::filesystem::path(dir_ / "tensors") / (file + ".npy")).string());
+    ASSERT_TRUE(value.ok()) << name << ": " << value.status().message();
+    EXPECT_EQ(value->dtype(), DType::f32) << name;
+    EXPECT_EQ(value->shape().dims(), t["shape"].get<std::vector<std::int64_t>>()) << name;
+    for (float v : value->data<float>()) {
+      EXPECT_EQ(half_to_float(float_to_half(v)), v) << name << " holds halves";
+    }
+    layer_weights += t["layer_weights"].get<bool>();
+  }
+  EXPECT_EQ(layer_weights, 3) << "the two convolutions' and the dense layer's weights";
 }
 
 TEST_F(TinyCnn, WrongInputShapeIsABadInputError) {

@@ -188,7 +188,7 @@ ir::Graph cnn_graph() {
   g.add_input("offset", Shape{1, 3, 3, 5});
   add_constant(g, "conv/w", ramp(Shape{4, 2, 3, 3}, 0.01f), ir::Storage::f16);
   add_constant(g, "conv/b", ramp(Shape{4}, 0.1f));
-  add_constant(g, "fc/w", ramp(Shape{5, 4}, 0.05f));
+  add_constant(g, "fc/w", ramp(Shape{5, 4}, 0.05f), ir::Storage::codebook8);
   g.add_node("conv", "Conv2D", {"image"},
              {{"weights", TensorRef{"conv/w"}},
               {"bias", TensorRef{"conv/b"}},
@@ -293,6 +293,10 @@ void expect_same_graph(const ir::Graph& want, const ir::Graph& got) {
     EXPECT_EQ(a.dtype, b.dtype) << a.name;
     EXPECT_EQ(a.storage, b.storage) << a.name;
     EXPECT_TRUE(a.payload.bit_equal(b.payload)) << a.name;
+    EXPECT_EQ(a.codebook.empty(), b.codebook.empty()) << a.name;
+    if (!a.codebook.empty() && !b.codebook.empty()) {
+      EXPECT_TRUE(a.codebook.bit_equal(b.codebook)) << a.name;
+    }
   }
 }
 

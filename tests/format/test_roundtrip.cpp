@@ -77,6 +77,35 @@ TEST(FormatRoundTrip, F16ConstantsKeepTheirHalvesAndDecode) {
   EXPECT_TRUE(want->bit_equal(*got));
 }
 
+// The codebook lies before the indices in one tensor range (docs/format.md); read back through
+// a mapping, both are views, and they decode to what was written.
+TEST(FormatRoundTrip, Codebook8ConstantsKeepEntriesAndIndices) {
+  TempDir dir("codebook");
+  const ir::Graph g = cnn_graph();
+  const std::string path = dir.file("cnn.ingot");
+  Status st = format::write_model(path, g, builtin_ops());
+  ASSERT_TRUE(st.ok()) << st.message();
+  auto back = format::read_model(path, builtin_ops());
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  expect_same_graph(g, *back);
+  const ir::Constant* w = back->find_constant("fc/w");
+  ASSERT_NE(w, nullptr);
+  EXPECT_EQ(w->storage, ir::Storage::codebook8);
+  EXPECT_EQ(w->payload.dtype(), DType::u8);
+  EXPECT_EQ(w->payload.shape(), (Shape{5, 4}));
+  EXPECT_EQ(w->codebook.shape(), (Shape{256}));
+  EXPECT_EQ(w->payload.bytes(), w->codebook.bytes() + 512);
+  EXPECT_FALSE(w->payload.writable());
+  auto decoded = ir::decode_constant(*w);
+  ASSERT_TRUE(decoded.ok()) << decoded.status().message();
+  // 20 distinct values: each is its own entry, off only by its binary16 rounding.
+  const auto values = decoded->data<float>();
+  for (std::size_t i = 0; i < values.size(); ++i) {
+    const float want = 0.05f * (static_cast<float>(i) - 3.25f);
+    EXPECT_NEAR(values[i], want, std::abs(want) * std::ldexp(1.0, -11)) << i;
+  }
+}
+
 TEST(FormatRoundTrip, UnalignedBufferIsCopiedIntoAlignedTensors) {
   const Bytes bytes = serialize_or_die(every_type_graph());
   Bytes shifted(bytes.size() + 1);
@@ -189,7 +218,9 @@ TEST(FormatStorage, TableIsConsistent) {
   const auto* codebook = format::find_storage(std::uint8_t{3});
   ASSERT_NE(codebook, nullptr);
   EXPECT_STREQ(codebook->name, "codebook8");
-  EXPECT_FALSE(codebook->storage) << "reserved: no build decodes it yet";
+  EXPECT_EQ(codebook->storage, ir::Storage::codebook8);
+  EXPECT_EQ(format::stored_byte_size(*codebook, DType::f32, 10), 512u + 10u) << "256 halves, then the indices";
+  EXPECT_FALSE(format::stored_byte_size(*codebook, DType::i32, 10));
   const auto* f16 = format::find_storage(ir::Storage::f16);
   EXPECT_EQ(format::stored_byte_size(*f16, DType::f32, 10), 20u);
   EXPECT_FALSE(format::stored_byte_size(*f16, DType::i32, 10));
