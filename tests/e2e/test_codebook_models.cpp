@@ -127,6 +127,32 @@ TEST(Codebook8RealModels, EveryLayerRmseIsNoWorseThanOpenCvKMeans) {
             << ", median " << ratios[ratios.size() / 2] << ", max " << ratios.back() << "\n";
 }
 
+// Same model, same bytes: the codebooks do not depend on the thread count, and two conversions
+// write identical files.
+TEST(Codebook8RealModels, DeterministicAcrossThreadsAndRuns) {
+  INGOT_REQUIRE_SHARED("codebook8 real-model test");
+  TempDir tmp("ingot_codebook_determinism");
+  const Model& m = kModels[2];
+  ASSERT_STREQ(m.key, "fer2013-mini-xception");
+  const ir::Graph f32 = convert_and_read(tmp, m, "f32");
+  ir::Graph one = f32, two = f32;
+  ASSERT_TRUE(ir::convert_storage(one, ir::Storage::codebook8, default_registry(), 1).ok());
+  ASSERT_TRUE(ir::convert_storage(two, ir::Storage::codebook8, default_registry(), 2).ok());
+  ASSERT_EQ(one.constants.size(), two.constants.size());
+  for (std::size_t i = 0; i < one.constants.size(); ++i) {
+    EXPECT_EQ(one.constants[i].storage, two.constants[i].storage);
+    EXPECT_TRUE(one.constants[i].payload.bit_equal(two.constants[i].payload)) << one.constants[i].name;
+    if (one.constants[i].storage == ir::Storage::codebook8) {
+      EXPECT_TRUE(one.constants[i].codebook.bit_equal(two.constants[i].codebook)) << one.constants[i].name;
+    }
+  }
+  const std::string source = (models_dir() / m.path).string();
+  for (const char* out : {"a.ingot", "b.ingot"}) {
+    ASSERT_EQ(ingot("convert " + source + " --storage codebook8 -o " + tmp / out).exit_code, 0);
+  }
+  EXPECT_EQ(testing::slurp(tmp / "a.ingot"), testing::slurp(tmp / "b.ingot"));
+}
+
 // Run-time decoding is exact: the kernels see entries[index] and nothing else, so a codebook8
 // file and the same graph with those decoded values stored as f32 give bit-identical outputs.
 TEST(Codebook8RealModels, RunExactlyAsTheirDecodedWeightsInF32) {
@@ -194,6 +220,74 @@ TEST(Codebook8RealModels, TeachableMachinePhotoKeepsItsClass) {
               << " %), largest move " << worst << " percentage points\n";
     if (storage == "f16") {
       EXPECT_LT(worst, 1.0);
+    }
+  }
+}
+
+// YuFaceDetectNet on its two photos (inputs of tests/fixtures/caffe): detections of the f16 and
+// codebook8 files matched to the f32 file's (same label, IoU >= 0.5). With f16 weights every
+// face the f32 model finds with score >= 0.6 is found again and no new one reaches 0.6 (the
+// 0.1 margin keeps faces scored near the 0.5 cut from flapping); codebook8 is reported.
+TEST(Codebook8RealModels, FaceDetectorKeepsItsFaces) {
+  INGOT_REQUIRE_SHARED("codebook8 real-model test");
+  TempDir tmp("ingot_codebook_faces");
+  const Model& m = kModels[std::size(kModels) - 1];
+  ASSERT_STREQ(m.key, "caffe-yufacedetectnet-ssd");
+  using Box = std::array<float, 7>;  // image, label, score, x1, y1, x2, y2
+  auto iou = [](const Box& a, const Box& b) {
+    const double w = std::max(0.0f, std::min(a[5], b[5]) - std::max(a[3], b[3]));
+    const double h = std::max(0.0f, std::min(a[6], b[6]) - std::max(a[4], b[4]));
+    const double inter = w * h;
+    const double area_a = double(a[5] - a[3]) * (a[6] - a[4]), area_b = double(b[5] - b[3]) * (b[6] - b[4]);
+    return inter / (area_a + area_b - inter);
+  };
+  for (const std::string storage : {"f32", "f16", "codebook8"}) {
+    auto r = ingot("convert " + (models_dir() / m.path).string() + expand(m.extra) + " --storage " + storage + " -o " +
+                   tmp / (storage + ".ingot"));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  for (const char* photo : {"yufacedetectnet-faces1", "yufacedetectnet-faces2"}) {
+    std::map<std::string, std::vector<Box>> found;
+    for (const std::string storage : {"f32", "f16", "codebook8"}) {
+      const std::string input = (fs::path(INGOT_FIXTURES_DIR) / "caffe" / photo / "input.npy").string();
+      const std::string out = tmp / (storage + "_" + photo);
+      auto r = ingot("run " + tmp / (storage + ".ingot") + " -i " + input + " -o " + out);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      const Tensor y = npy::read((fs::path(out) / "output_0.npy").string()).value();
+      const auto v = y.data<float>();
+      for (std::size_t i = 0; i + 7 <= v.size(); i += 7) {
+        Box b;
+        std::copy(v.begin() + i, v.begin() + i + 7, b.begin());
+        if (b[1] >= 0) found[storage].push_back(b);
+      }
+    }
+    const auto& ref = found["f32"];
+    ASSERT_FALSE(ref.empty()) << photo;
+    for (const std::string storage : {"f16", "codebook8"}) {
+      int matched = 0, missed = 0, extra = 0;
+      double worst_delta = 0;
+      for (const Box& a : ref) {
+        const Box* best = nullptr;
+        for (const Box& b : found[storage]) {
+          if (b[1] == a[1] && iou(a, b) >= 0.5 && (!best || std::abs(b[2] - a[2]) < std::abs((*best)[2] - a[2]))) best = &b;
+        }
+        if (best) {
+          ++matched, worst_delta = std::max(worst_delta, double(std::abs((*best)[2] - a[2])));
+        } else if (a[2] >= 0.6) {
+          ++missed;
+        }
+      }
+      for (const Box& b : found[storage]) {
+        const bool known = std::any_of(ref.begin(), ref.end(), [&](const Box& a) { return a[1] == b[1] && iou(a, b) >= 0.5; });
+        extra += !known && b[2] >= 0.6;
+      }
+      std::cout << photo << " " << storage << ": " << matched << " of " << ref.size()
+                << " f32 detections matched, largest score change " << worst_delta << ", missed (score >= 0.6) "
+                << missed << ", extra (score >= 0.6) " << extra << "\n";
+      if (storage == "f16") {
+        EXPECT_EQ(missed, 0) << photo;
+        EXPECT_EQ(extra, 0) << photo;
+      }
     }
   }
 }
