@@ -8,7 +8,8 @@ set -euo pipefail
 packages=(
   g++ cmake ninja-build pkg-config   # toolchain
   libhdf5-dev                        # Keras .h5 reading (importer only; the runtime never links it)
-  nlohmann-json3-dev                 # Keras model_config JSON, `ingot inspect --json`
+  nlohmann-json3-dev                 # Keras model_config JSON, `ingot inspect --json`, target files
+  libvalijson-dev                    # checking target files against targets/target.schema.json (JSON Schema)
   libcli11-dev                       # the `ingot` command line
   libxxhash-dev                      # .ingot whole-file checksum (XXH3-64)
   libprotobuf-dev protobuf-compiler  # Caffe .prototxt / .caffemodel (importer only)

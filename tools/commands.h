@@ -18,6 +18,8 @@ void add_inspect_command(CLI::App& app, int& exit_code);
 void add_ops_command(CLI::App& app, int& exit_code);
 void add_run_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
+void add_targets_command(CLI::App& app, int& exit_code);
+void add_compile_command(CLI::App& app, int& exit_code);
 
 // Loads --plugin libraries: each registers its ops into default_registry().
 Status load_plugins(const std::vector<std::string>& paths);
@@ -58,7 +60,8 @@ void add_runtime_flags(CLI::App& cmd, RuntimeFlags& flags);
 runtime::PlanOptions plan_options(const RuntimeFlags& flags);
 
 // Prints `status` to stderr in the house grammar and returns the exit code for its kind:
-// 0 ok, 1 usage, 2 bad input, 3 verification failed, 4 unsupported, 5 i/o error, 6 internal.
+// 0 ok, 1 usage, 2 bad input, 3 verification failed, 4 unsupported, 5 i/o error, 6 internal,
+// 7 the model breaks its target's limits (ingot compile).
 int report(const Status& status);
 
 // Human-readable byte count: "1.5 MiB (1572864 bytes)".

@@ -110,11 +110,53 @@ ordered_json value_json(const ir::Graph& g, const std::string& name) {
   return {{"name", name}, {"dtype", dtype_name(v->info.dtype)}, {"shape", v->info.shape.dims()}};
 }
 
+// The version a file of this graph has: the writer writes version 2 exactly when there is a
+// compilation record, and the reader accepts no other combination.
+std::uint32_t file_version(const ir::Graph& g) { return g.compilation ? format::kFirstCompiledVersion : 1; }
+
+const char* compiled_storage_name(ir::Storage s) { return s == ir::Storage::raw ? "f32" : storage_name(s); }
+
+ordered_json compilation_json(const ir::Compilation& c) {
+  ordered_json j = {{"target", c.target},
+                    {"activations", dtype_name(c.activations)},
+                    {"accumulation", dtype_name(c.accumulation)},
+                    {"weights", compiled_storage_name(c.weights)}};
+  j["runs"] = ordered_json::array();
+  for (const auto& run : c.runs) {
+    j["runs"].push_back({{"device", run.on_device}, {"fusion", run.fusion}, {"nodes", run.nodes},
+                         {"layers", run.layers}, {"tiles", run.tiles}});
+  }
+  j["target_text"] = c.target_text;
+  return j;
+}
+
+void print_compilation(const ir::Compilation& c) {
+  std::size_t device = 0;
+  for (const auto& run : c.runs) device += run.on_device ? 1 : 0;
+  std::cout << "compiled for " << c.target << ": activations " << dtype_name(c.activations) << ", accumulation "
+            << dtype_name(c.accumulation) << ", device weights " << compiled_storage_name(c.weights) << "; " << device
+            << " device runs, " << c.runs.size() - device << " host ops\n";
+  for (std::size_t r = 0; r < c.runs.size(); ++r) {
+    const auto& run = c.runs[r];
+    std::cout << "  run " << r << (run.on_device ? "  device  " : "  host    ");
+    for (std::size_t i = 0; i < run.layers.size(); ++i) std::cout << (i ? " -> " : "") << run.layers[i];
+    if (run.layers.size() != run.nodes.size()) {
+      std::cout << "  (as nodes";
+      for (const auto& n : run.nodes) std::cout << " " << n;
+      std::cout << ")";
+    }
+    if (!run.fusion.empty()) std::cout << "  [" << run.fusion << "]";
+    if (run.tiles > 0) std::cout << "  tiles " << run.tiles;
+    std::cout << "\n";
+  }
+}
+
 void print_json(const Report& r) {
   const ir::Graph& g = *r.graph;
   ordered_json j;
   j["file"] = r.path;
   j["file_size"] = r.file_size;
+  j["format_version"] = file_version(g);
   j["metadata"] = typed_attrs_json(g.metadata);
   j["inputs"] = ordered_json::array();
   for (const auto& n : g.inputs) j["inputs"].push_back(value_json(g, n));
@@ -133,6 +175,7 @@ void print_json(const Report& r) {
                             {"dtype", dtype_name(t.constant->dtype)}, {"shape", t.constant->shape().dims()},
                             {"bytes", t.bytes}, {"offset", t.offset}, {"layer_weights", t.layer_weights}});
   }
+  if (g.compilation) j["compilation"] = compilation_json(*g.compilation);
   j["totals"] = {{"nodes", g.nodes.size()}, {"tensors", r.tensors.size()}, {"weight_bytes", r.weight_bytes},
                  {"activation_bytes", r.activation_bytes ? ordered_json(*r.activation_bytes) : ordered_json(nullptr)}};
   if (r.plan) j["plan"] = plan_json(r);
@@ -147,13 +190,14 @@ std::string value_text(const ir::Graph& g, const std::string& name) {
 void print_text(const Report& r) {
   const ir::Graph& g = *r.graph;
   std::cout << "model " << r.path << "  (" << format_bytes(r.file_size) << ", format version "
-            << format::kFormatVersion << ", checksum ok)\n";
+            << file_version(g) << ", checksum ok)\n";
   std::cout << "metadata:\n";
   for (const auto& [k, v] : g.metadata) std::cout << "  " << k << " = " << attr_to_string(v) << "\n";
   std::cout << "inputs:\n";
   for (const auto& n : g.inputs) std::cout << "  " << value_text(g, n) << "\n";
   std::cout << "outputs:\n";
   for (const auto& n : g.outputs) std::cout << "  " << value_text(g, n) << "\n";
+  if (g.compilation) print_compilation(*g.compilation);
   std::cout << "nodes (" << g.nodes.size() << "):\n";
   for (const auto& node : g.nodes) {
     std::cout << "  " << node.name << "  " << node.op << " v" << node.version << "  (";

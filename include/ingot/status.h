@@ -22,6 +22,7 @@ enum class ErrorKind : unsigned char {
   unsupported = 4,   // valid input that this build cannot handle (unknown op version, ...)
   io = 5,            // the operating system refused (open, write, rename, mmap)
   internal = 6,      // a bug in ingot
+  limits = 7,        // a valid model breaks the limits of the target it is compiled for
 };
 
 const char* error_kind_name(ErrorKind kind);
@@ -56,6 +57,7 @@ inline Status verification_error(std::string m) { return {ErrorKind::verificatio
 inline Status unsupported(std::string m) { return {ErrorKind::unsupported, std::move(m)}; }
 inline Status io_error(std::string m) { return {ErrorKind::io, std::move(m)}; }
 inline Status internal_error(std::string m) { return {ErrorKind::internal, std::move(m)}; }
+inline Status limits_error(std::string m) { return {ErrorKind::limits, std::move(m)}; }
 
 // Quotes a name for messages: quote("conv1") == "'conv1'".
 std::string quote(const std::string& name);

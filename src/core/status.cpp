@@ -11,6 +11,7 @@ const char* error_kind_name(ErrorKind kind) {
     case ErrorKind::unsupported: return "unsupported";
     case ErrorKind::io: return "i/o error";
     case ErrorKind::internal: return "internal error";
+    case ErrorKind::limits: return "does not fit the target";
   }
   return "unknown error";
 }

@@ -14,7 +14,10 @@
 
 namespace ingot::format {
 
-inline constexpr std::uint32_t kFormatVersion = 1;
+// Version 2 adds the CMPL section (the compilation record). A graph without one is written as
+// version 1, byte for byte as before, so builds that predate version 2 read every such file.
+inline constexpr std::uint32_t kFormatVersion = 2;
+inline constexpr std::uint32_t kFirstCompiledVersion = 2;
 inline constexpr std::size_t kDataAlignment = 64;
 
 // The file's bytes for `graph`. Deterministic: the same graph gives the same bytes. The graph is

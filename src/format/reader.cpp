@@ -216,7 +216,7 @@ Status check_file_size(std::uint64_t recorded, std::size_t actual) {
                    (actual < recorded ? " (truncated)" : " (trailing bytes)"));
 }
 
-Status check_header(std::span<const std::byte> file) {
+Result<std::uint32_t> check_header(std::span<const std::byte> file) {
   if (file.empty()) return bad_input("read header: the file must not be empty, got 0 bytes");
   INGOT_TRY(check_magic(file));
   if (file.size() < kHeaderSize) {
@@ -240,7 +240,7 @@ Status check_header(std::span<const std::byte> file) {
                      ": it must match the contents (XXH3-64 " + hex(computed) + "), got " +
                      hex(recorded) + " (checksum mismatch: the file is corrupted)");
   }
-  return {};
+  return version;
 }
 
 // ---- Sections ----
@@ -682,9 +682,51 @@ Result<ir::Constant> make_constant(std::span<const std::byte> file,
   return c;
 }
 
+// ---- Compilation record (version 2) ----
+
+Result<DType> read_numeric_type(Cursor& c, std::string_view what) {
+  const std::size_t at = c.offset();
+  INGOT_ASSIGN_OR_RETURN(const DType type, read_dtype(c));
+  if (type != DType::f32 && type != DType::f16) {
+    return bad_input("read " + std::string(what) + at_byte(at) + ": it must be f32 or f16, got " + dtype_name(type));
+  }
+  return type;
+}
+
+Result<ir::CompiledRun> read_run(Cursor& c) {
+  ir::CompiledRun run;
+  const std::size_t at = c.offset();
+  INGOT_ASSIGN_OR_RETURN(const std::uint8_t kind, c.u8("run kind"));
+  if (kind > 1) return bad_input("read run kind" + at_byte(at) + ": it must be 0 (host) or 1 (device), got " + std::to_string(kind));
+  run.on_device = kind == 1;
+  INGOT_ASSIGN_OR_RETURN(run.fusion, c.string("fusion"));
+  INGOT_ASSIGN_OR_RETURN(run.nodes, read_names(c, "run node name"));
+  INGOT_ASSIGN_OR_RETURN(run.layers, read_names(c, "run layer name"));
+  const std::size_t tiles_at = c.offset();
+  INGOT_ASSIGN_OR_RETURN(const std::uint64_t tiles, c.u64("tiles"));
+  if (tiles > (std::uint64_t{1} << 32)) {
+    return bad_input("read tiles" + at_byte(tiles_at) + ": it must be at most 2^32, got " + std::to_string(tiles));
+  }
+  run.tiles = static_cast<std::int64_t>(tiles);
+  return run;
+}
+
+Result<std::optional<ir::Compilation>> read_compilation(Cursor& c) {
+  ir::Compilation out;
+  INGOT_ASSIGN_OR_RETURN(out.target, c.name("target name"));
+  INGOT_ASSIGN_OR_RETURN(out.target_text, c.string("target text"));
+  INGOT_ASSIGN_OR_RETURN(out.activations, read_numeric_type(c, "activation type"));
+  INGOT_ASSIGN_OR_RETURN(out.accumulation, read_numeric_type(c, "accumulation type"));
+  INGOT_ASSIGN_OR_RETURN(const StorageType* storage, read_storage(c));
+  out.weights = *storage->storage;
+  constexpr std::size_t kMinRunBytes = 1 + 4 + 4 + 4 + 8;
+  INGOT_ASSIGN_OR_RETURN(out.runs, read_list<ir::CompiledRun>(c, "run", kMinRunBytes, read_run));
+  return std::optional<ir::Compilation>(std::move(out));
+}
+
 Result<ir::Graph> parse(std::span<const std::byte> file,
                         const std::shared_ptr<const void>& keepalive, const OpRegistry& registry) {
-  INGOT_TRY(check_header(file));
+  INGOT_ASSIGN_OR_RETURN(const std::uint32_t version, check_header(file));
   Cursor c(file, kHeaderSize, file.size());
   ir::Graph g;
   INGOT_ASSIGN_OR_RETURN(g.metadata, read_section(file, c, Section::metadata, read_metadata));
@@ -702,6 +744,9 @@ Result<ir::Graph> parse(std::span<const std::byte> file,
                          read_section(file, c, Section::tensors, [&](Cursor& s) {
                            return read_tensor_table(s, file.size());
                          }));
+  if (version >= kFirstCompiledVersion) {
+    INGOT_ASSIGN_OR_RETURN(g.compilation, read_section(file, c, Section::compilation, read_compilation));
+  }
   INGOT_TRY(check_data_layout(file, entries, c.offset()));
   for (const auto& e : entries) {
     INGOT_ASSIGN_OR_RETURN(ir::Constant constant, make_constant(file, keepalive, e));

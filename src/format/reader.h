@@ -1,4 +1,4 @@
-// The .ingot byte layout, version 1, in brief (docs/format.md is the full specification):
+// The .ingot byte layout, versions 1 and 2, in brief (docs/format.md is the full specification):
 //  1. Little-endian throughout. Integers are unaligned in the tables; only tensor data is aligned.
 //  2. string = u32 byte length + bytes (no terminator); list = u32 count + items.
 //  3. name = string of 1..kMaxNameBytes bytes without NUL, unique within its table.
@@ -7,7 +7,7 @@
 //  6. [12, 16) u32 reserved, zero.
 //  7. [16, 24) u64 file size: the whole file, so truncation and trailing bytes show at once.
 //  8. [24, 32) u64 checksum: XXH3_64bits, seed 0, of bytes [0, 24) then [32, file size).
-//  9. From byte 32, six sections in this order, each u32 tag + u64 length + `length` bytes:
+//  9. From byte 32, six sections (seven in version 2) in this order, each u32 tag + u64 length + `length` bytes:
 // 10.   "META" metadata: list of (name key, u8 attr type, value); tensor values not allowed.
 // 11.   "NODE" nodes: list of (name, op name, u32 op version, list of input value names,
 //        list of output value names, list of (name key, u8 attr type, value)).
@@ -16,8 +16,11 @@
 // 13.   "VALU" value table: list of (name, u8 dtype, shape); shape = u8 rank <= 8 + i64 dims.
 // 14.   "INPT" graph inputs, "OUTP" graph outputs: lists of value names.
 // 15.   "TENS" tensor table: list of (name, u8 storage, u8 logical dtype, shape, u64 offset,
-//        u64 byte size); storage codes come from storage.h (1 raw, 2 f16, 3 reserved).
-// 16. The tables end where "TENS" ends; the data section runs from there to the end of file.
+//        u64 byte size); storage codes come from storage.h (1 raw, 2 f16, 3 codebook8).
+// 16. Version 2 only: "CMPL" compilation record: target name, string target file text, u8
+//        activation dtype, u8 accumulation dtype, u8 weight storage, list of runs (u8 on device
+//        0/1, string fusion, list of node names, list of source layer names, u64 tiles).
+//     The tables end where the last section ends; the data section runs from there to the end.
 // 17. Each tensor's stored bytes lie at its absolute offset, a multiple of 64, inside the data
 //     section, without overlap; byte size = elements x size of the stored dtype.
 // 18. Every byte of the data section outside a tensor is zero; the file ends at the last
@@ -47,10 +50,11 @@ inline constexpr std::size_t kHeaderSize = 32;
 inline constexpr std::size_t kSectionHeaderSize = 12;  // u32 tag + u64 length
 inline constexpr std::size_t kMaxNameBytes = 4096;
 
-// The sections in file order; the enum indexes kSectionTags.
-enum class Section { metadata, nodes, values, inputs, outputs, tensors };
-inline constexpr std::array<std::string_view, 6> kSectionTags = {"META", "NODE", "VALU",
-                                                                 "INPT", "OUTP", "TENS"};
+// The sections in file order; the enum indexes kSectionTags. Version 2 files have all seven,
+// version 1 files the first six.
+enum class Section { metadata, nodes, values, inputs, outputs, tensors, compilation };
+inline constexpr std::array<std::string_view, 7> kSectionTags = {"META", "NODE", "VALU", "INPT",
+                                                                 "OUTP", "TENS", "CMPL"};
 inline std::string_view section_tag(Section s) { return kSectionTags[static_cast<std::size_t>(s)]; }
 
 // XXH3_64bits (seed 0) of the whole file except the checksum field. `file` must hold at least

@@ -189,6 +189,26 @@ Result<std::size_t> write_tensor_entry(ByteWriter& w, const ir::Constant& c) {
   return offset_at;
 }
 
+Status write_compilation(ByteWriter& w, const ir::Compilation& c) {
+  INGOT_TRY(write_name(w, c.target, "target name"));
+  INGOT_TRY(write_string(w, c.target_text, "target text"));
+  w.u8(static_cast<std::uint8_t>(c.activations));
+  w.u8(static_cast<std::uint8_t>(c.accumulation));
+  w.u8(static_cast<std::uint8_t>(c.weights));
+  INGOT_TRY(write_count(w, c.runs.size(), "run count"));
+  for (std::size_t i = 0; i < c.runs.size(); ++i) {
+    const ir::CompiledRun& run = c.runs[i];
+    const std::string what = "write run " + std::to_string(i);
+    w.u8(run.on_device ? 1 : 0);
+    INGOT_TRY_CTX(write_string(w, run.fusion, "fusion"), what);
+    INGOT_TRY_CTX(write_names(w, run.nodes, "run node name"), what);
+    INGOT_TRY_CTX(write_names(w, run.layers, "run layer name"), what);
+    if (run.tiles < 0) return bad_input(what + ": tiles must be >= 0, got " + std::to_string(run.tiles));
+    w.u64(static_cast<std::uint64_t>(run.tiles));
+  }
+  return {};
+}
+
 template <class Fill>
 Status write_section(ByteWriter& w, Section section, Fill fill) {
   w.text(section_tag(section));
@@ -222,18 +242,20 @@ Status write_tables(ByteWriter& w, const ir::Graph& g, std::vector<std::size_t>&
                           [&] { return write_names(w, g.inputs, "graph input name"); }));
   INGOT_TRY(write_section(w, Section::outputs,
                           [&] { return write_names(w, g.outputs, "graph output name"); }));
-  return write_section(w, Section::tensors, [&] {
+  INGOT_TRY(write_section(w, Section::tensors, [&] {
     return write_table(w, g.constants, "tensor", [&](const ir::Constant& c) -> Status {
       INGOT_ASSIGN_OR_RETURN(const std::size_t at, write_tensor_entry(w, c));
       offset_fields.push_back(at);
       return {};
     });
-  });
+  }));
+  if (!g.compilation) return {};
+  return write_section(w, Section::compilation, [&] { return write_compilation(w, *g.compilation); });
 }
 
-void write_header(ByteWriter& w) {
+void write_header(ByteWriter& w, std::uint32_t version) {
   for (unsigned char b : kMagic) w.u8(b);
-  w.u32(kFormatVersion);
+  w.u32(version);
   w.u32(0);  // reserved
   w.u64(0);  // file size, patched at the end
   w.u64(0);  // checksum, patched at the end
@@ -249,7 +271,7 @@ struct Pieces {
 Result<Pieces> serialize_pieces(const ir::Graph& graph) {
   static constexpr std::byte kZeros[kDataAlignment] = {};
   ByteWriter w;
-  write_header(w);
+  write_header(w, graph.compilation ? kFirstCompiledVersion : 1);
   std::vector<std::size_t> offset_fields;
   INGOT_TRY(write_tables(w, graph, offset_fields));
   std::size_t end = w.size();

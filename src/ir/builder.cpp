@@ -117,13 +117,14 @@ Status run_parallel(std::size_t n, int threads, const std::function<Status(std::
 
 }  // namespace
 
-Status convert_storage(Graph& graph, Storage storage, const OpRegistry& registry, int threads) {
+Status convert_storage(Graph& graph, Storage storage, const OpRegistry& registry, int threads,
+                       const std::unordered_set<std::string>* only) {
   if (storage == Storage::raw) return {};
   const auto weights = storage == Storage::codebook8 ? layer_weight_constants(graph, registry)
                                                      : std::unordered_set<std::string>{};
   std::vector<Constant*> todo;
   for (Constant& c : graph.constants) {
-    if (c.storage == Storage::raw && c.dtype == DType::f32) todo.push_back(&c);
+    if (c.storage == Storage::raw && c.dtype == DType::f32 && (only == nullptr || only->count(c.name))) todo.push_back(&c);
   }
   // Largest first, so that the threads finish together.
   std::stable_sort(todo.begin(), todo.end(), [](const Constant* a, const Constant* b) {

@@ -58,7 +58,9 @@ class GraphBuilder {
 //              as accelerators of the DV700 class store them; other f32 constants become f16.
 // Constants already in another storage and non-f32 constants stay as they are. Codebooks are
 // fitted on up to `threads` threads (0: the machine's cores); the bytes do not depend on it.
-Status convert_storage(Graph& graph, Storage storage, const OpRegistry& registry, int threads = 0);
+// `only`, when given, limits the conversion to the constants it names.
+Status convert_storage(Graph& graph, Storage storage, const OpRegistry& registry, int threads = 0,
+                       const std::unordered_set<std::string>* only = nullptr);
 
 // The constants that only layer-weight parameters refer to: what codebook8 quantizes.
 std::unordered_set<std::string> layer_weight_constants(const Graph& graph, const OpRegistry& registry);

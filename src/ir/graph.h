@@ -60,6 +60,26 @@ struct Node {
   AttrMap attrs;
 };
 
+// What `ingot compile` records (src/target): the target a graph was compiled for, the numeric
+// formats it runs in there, and its partition into device runs and host ops. Plain data: the
+// runtime emulates the numerics from it, `ingot inspect` shows it.
+struct CompiledRun {
+  bool on_device = false;
+  std::string fusion;               // the target's fusion pattern; empty for a single op
+  std::vector<std::string> nodes;   // this graph's nodes the run executes, in compute order
+  std::vector<std::string> layers;  // the source layers it computes, those folded away included
+  std::int64_t tiles = 0;           // buffer tiles of its tiled op; 0 when it has none
+};
+
+struct Compilation {
+  std::string target;       // the target's name
+  std::string target_text;  // the target file as compiled against, verbatim
+  DType activations = DType::f32;   // leaving a device run (f32 or f16)
+  DType accumulation = DType::f32;  // inside a device run
+  Storage weights = Storage::raw;   // the device runs' weight storage
+  std::vector<CompiledRun> runs;    // in an order the graph can compute them
+};
+
 class Graph {
  public:
   AttrMap metadata;  // typed key/value pairs; tensor values are not allowed here
@@ -68,6 +88,7 @@ class Graph {
   std::vector<Constant> constants;
   std::vector<std::string> inputs;   // values produced by Input nodes, in feeding order
   std::vector<std::string> outputs;  // values returned to the caller, in order
+  std::optional<Compilation> compilation;  // set by `ingot compile` only
 
   // Builders used by importers and tests. Names must be unique; verify() checks.
   // An Input node named `name` producing a value of the same name, appended to `inputs`.

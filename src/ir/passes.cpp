@@ -228,10 +228,59 @@ Status infer_shapes(Graph& graph, const OpRegistry& registry) {
   });
 }
 
+// The compilation record names this graph's nodes: each node but the Inputs in exactly one
+// run, in an order the graph can compute (a run's nodes after those of the runs it reads).
+static Status check_compilation(const Graph& graph) {
+  if (!graph.compilation) return {};
+  const Compilation& c = *graph.compilation;
+  const auto fail = [](const std::string& m) { return verification_error("compilation record: " + m); };
+  if (c.target.empty()) return fail("the target name is empty");
+  if ((c.activations != DType::f32 && c.activations != DType::f16) ||
+      (c.accumulation != DType::f32 && c.accumulation != DType::f16)) {
+    return fail("activation and accumulation types must be f32 or f16, got " + std::string(dtype_name(c.activations)) +
+                " and " + dtype_name(c.accumulation));
+  }
+  std::map<std::string, std::size_t, std::less<>> run_of;
+  for (std::size_t r = 0; r < c.runs.size(); ++r) {
+    if (c.runs[r].nodes.empty()) return fail("run " + std::to_string(r) + " has no nodes");
+    if (c.runs[r].tiles < 0) return fail("run " + std::to_string(r) + " has a negative tile count");
+    for (const std::string& name : c.runs[r].nodes) {
+      const Node* node = graph.find_node(name);
+      if (node == nullptr) return fail("run " + std::to_string(r) + " names node " + quote(name) + ", which the graph does not have");
+      if (node->op == "Input") return fail("run " + std::to_string(r) + " holds Input node " + quote(name));
+      if (!run_of.emplace(name, r).second) {
+        return fail("node " + quote(name) + " is in runs " + std::to_string(run_of[name]) + " and " + std::to_string(r));
+      }
+    }
+  }
+  for (const Node& node : graph.nodes) {
+    if (node.op != "Input" && run_of.count(node.name) == 0) return fail("node " + quote(node.name) + " is in no run");
+  }
+  // A node may only read what an earlier run, or its own run before it, computed.
+  std::map<std::string, std::pair<std::size_t, std::size_t>, std::less<>> computed;  // value -> (run, position)
+  for (std::size_t r = 0; r < c.runs.size(); ++r) {
+    for (std::size_t k = 0; k < c.runs[r].nodes.size(); ++k) {
+      const Node* node = graph.find_node(c.runs[r].nodes[k]);
+      for (const std::string& in : node->inputs) {
+        const auto producer = graph.producer_of(in);
+        if (!producer || graph.nodes[*producer].op == "Input") continue;
+        const auto it = computed.find(in);
+        if (it == computed.end()) {
+          return fail("run " + std::to_string(r) + " node " + quote(node->name) + " reads " + quote(in) +
+                      " before any run computes it");
+        }
+      }
+      for (const std::string& out : node->outputs) computed[out] = {r, k};
+    }
+  }
+  return {};
+}
+
 Status verify(const Graph& graph, const OpRegistry& registry) {
   INGOT_TRY(check_names(graph));
   INGOT_TRY(check_inputs_outputs(graph));
   INGOT_TRY(check_constants(graph));
+  INGOT_TRY(check_compilation(graph));
   return run_shape_rules(graph, registry, [&graph](const Node& node, std::vector<TensorInfo> out) {
     for (std::size_t i = 0; i < out.size(); ++i) {
       const Value* value = graph.find_value(node.outputs[i]);

@@ -14,15 +14,12 @@
 namespace ingot::plan {
 namespace {
 
-struct ChannelAffine {
-  std::vector<float> mul, add;
-};
-
 std::size_t resolve(std::int64_t axis, std::size_t rank) {
   return static_cast<std::size_t>(axis < 0 ? axis + static_cast<std::int64_t>(rank) : axis);
 }
 
-// The per-channel form of node `n`, if it acts on axis `channel_axis` of a rank-`rank` input.
+}  // namespace
+
 std::optional<ChannelAffine> channel_affine(const ir::Node& n, const ir::BoundNode& b, std::size_t rank,
                                             std::size_t channel_axis, std::size_t channels) {
   ChannelAffine f;
@@ -54,6 +51,8 @@ std::optional<ChannelAffine> channel_affine(const ir::Node& n, const ir::BoundNo
   }
   return f;
 }
+
+namespace {
 
 // Rewrites producer `layer` (Conv2D or Dense) to include `f`. The weights stay as they are:
 // their per-output-channel factor goes into weights_scale, which the kernels apply as they pack

@@ -10,18 +10,13 @@
 #include "plan/plan_graph.h"
 
 namespace ingot::plan {
-namespace {
 
-// Pad amounts as a Conv2D's (top, left, bottom, right), or nullopt when the pad touches the
-// batch or channel axis of `layout`.
 std::optional<std::array<std::int64_t, 4>> spatial_pads(const std::vector<std::int64_t>& pads, const std::string& layout) {
   if (pads.size() != 8) return std::nullopt;
   const std::size_t h = layout == "NCHW" ? 2 : 1, w = h + 1, c = layout == "NCHW" ? 1 : 3;
   if (pads[0] != 0 || pads[4] != 0 || pads[c] != 0 || pads[4 + c] != 0) return std::nullopt;
   return std::array{pads[h], pads[w], pads[4 + h], pads[4 + w]};
 }
-
-}  // namespace
 
 Status fold_pad(PlanGraph& plan, const OpRegistry& registry) {
   ir::Graph& g = plan.graph;

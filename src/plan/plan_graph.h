@@ -8,7 +8,9 @@
 // caller sees keeps its name.
 #pragma once
 
+#include <array>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +55,19 @@ Status fold_batch_norm(PlanGraph& plan, const OpRegistry& registry);
 Status fold_pad(PlanGraph& plan, const OpRegistry& registry);
 Status fuse_residual_add(PlanGraph& plan, const OpRegistry& registry);
 Status fuse_activation(PlanGraph& plan, const OpRegistry& registry);
+
+// A BatchNorm, Scale or Affine as y = x * mul[c] + add[c] per channel c, if node `n` (bound as
+// `b`) acts on axis `channel_axis` of its rank-`rank` input with `channels` channels
+// (fold_batch_norm.cpp; `ingot compile` folds with it too).
+struct ChannelAffine {
+  std::vector<float> mul, add;
+};
+std::optional<ChannelAffine> channel_affine(const ir::Node& n, const ir::BoundNode& b, std::size_t rank,
+                                            std::size_t channel_axis, std::size_t channels);
+
+// A Pad's amounts (begins, then ends, rank 4) as a Conv2D's (top, left, bottom, right), or
+// nullopt when the pad touches the batch or channel axis of `layout` (fold_pad.cpp).
+std::optional<std::array<std::int64_t, 4>> spatial_pads(const std::vector<std::int64_t>& pads, const std::string& layout);
 
 // -- helpers the passes share (graph_edit.cpp)
 

@@ -40,6 +40,8 @@ Result<Session> Session::load(const std::string& path, const OpRegistry& registr
 Result<Session> Session::plan(ir::Graph graph, const OpRegistry& registry, const PlanOptions& options) {
   INGOT_TRY(ir::verify(graph, registry));
   Session session;
+  session.compilation_ = std::move(graph.compilation);
+  graph.compilation.reset();
   if (!options.reference) {
     if (const auto level = kernels::requested_cpu_level(); !level.ok()) return level.status();
     plan::PlanGraph optimized{std::move(graph), {}, {}, options.conv_library};

@@ -72,6 +72,9 @@ class Session {
 
   // The plan: what every pass did, then each step's node, op and kernel.
   const std::vector<std::string>& pass_log() const { return pass_log_; }
+  // The compilation record of a compiled model (ingot compile), kept aside: the plan passes
+  // rewrite the session's graph, which then no longer matches the record's node names.
+  const std::optional<ir::Compilation>& compilation() const { return compilation_; }
   int threads() const { return pool_ ? pool_->threads() : 1; }
 
   // A value computed by the last run; nullptr for unknown names. Unless the plan kept all
@@ -115,6 +118,7 @@ class Session {
   std::unique_ptr<kernels::ThreadPool> pool_;
   Tensor scratch_;  // shared by the kernels that need scratch memory while they run
   std::vector<std::string> pass_log_;
+  std::optional<ir::Compilation> compilation_;
   std::size_t activation_lower_bound_ = 0;
   std::map<std::string, kernels::Clamp> clamps_;  // fused activations, by producing node
 };

@@ -10,6 +10,7 @@
 
 #include "e2e/cli_util.h"
 #include "e2e/shared_dir.h"
+#include "e2e/teachable_photo.h"
 #include "format/format.h"
 #include "ir/builder.h"
 #include "runtime/npy.h"
@@ -195,12 +196,7 @@ TEST(Codebook8RealModels, RunExactlyAsTheirDecodedWeightsInF32) {
 TEST(Codebook8RealModels, TeachableMachinePhotoKeepsItsClass) {
   INGOT_REQUIRE_SHARED("codebook8 real-model test");
   TempDir tmp("ingot_codebook_tm");
-  auto photo = npy::read(std::string(INGOT_FIXTURES_DIR) + "/teachable/photo_224.npy");
-  ASSERT_TRUE(photo.ok()) << photo.status().message();
-  Tensor x = Tensor::allocate(DType::f32, photo->shape()).value();
-  for (std::size_t i = 0; i < x.data<float>().size(); ++i) {
-    x.mutable_data<float>()[i] = static_cast<float>(photo->data<std::uint8_t>()[i]) / 127.0f - 1.0f;
-  }
+  const Tensor x = testing::teachable_photo_input();
   ASSERT_TRUE(npy::write(tmp / "x.npy", x).ok());
   const std::string model = (models_dir() / "teachable-machine-nested/keras_model.h5").string();
   std::map<std::string, Tensor> p;

@@ -6,6 +6,7 @@
 
 #include "e2e/cli_util.h"
 #include "e2e/shared_dir.h"
+#include "e2e/teachable_photo.h"
 #include "frontends/keras/hdf5.h"
 #include "runtime/npy.h"
 
@@ -136,14 +137,7 @@ TEST(KerasRealModels, Dl4jActivationLayersMatchTheirStoredOutputs) {
 TEST(KerasRealModels, TeachableMachineReproducesThePublishedProbabilities) {
   INGOT_REQUIRE_SHARED("real-model test");
   TempDir tmp("ingot_real_tm");
-  // The photo after PIL's ImageOps.fit(224x224, ANTIALIAS), as the model's own predictor does it
-  // (scripts/gen_teachable_input.py); scaled here with the predictor's x / 127.0 - 1.
-  auto photo = npy::read(std::string(INGOT_FIXTURES_DIR) + "/teachable/photo_224.npy");
-  ASSERT_TRUE(photo.ok()) << photo.status().message();
-  Tensor x = Tensor::allocate(DType::f32, photo->shape()).value();
-  for (std::size_t i = 0; i < x.data<float>().size(); ++i) {
-    x.mutable_data<float>()[i] = static_cast<float>(photo->data<std::uint8_t>()[i]) / 127.0f - 1.0f;
-  }
+  const Tensor x = testing::teachable_photo_input();
   ASSERT_TRUE(npy::write(tmp / "x.npy", x).ok());
   const Tensor p = run_one(tmp, (models_dir() / "teachable-machine-nested/keras_model.h5").string(), tmp / "x.npy", "");
   ASSERT_EQ(p.shape(), (Shape{1, 5}));

@@ -205,6 +205,21 @@ ir::Graph cnn_graph() {
   return g;
 }
 
+ir::Graph compiled_cnn_graph() {
+  ir::Graph g = cnn_graph();
+  ir::Compilation c;
+  c.target = "test-device";
+  c.target_text = "{\"name\": \"test-device\", \"note\": \"any bytes \u00e9\"}";
+  c.activations = DType::f16;
+  c.accumulation = DType::f32;
+  c.weights = ir::Storage::codebook8;
+  c.runs = {{true, "convolution run", {"conv", "relu", "pool"}, {"conv", "conv_bn", "relu", "pool"}, 3},
+            {false, "", {"fc"}, {"fc"}, 0},
+            {true, "", {"sum"}, {"sum"}, 0}};
+  g.compilation = std::move(c);
+  return g;
+}
+
 ir::Graph matrix_graph() {
   ir::Graph g;
   g.metadata = {{"dims", std::vector<I64>{1, 2}},
@@ -285,6 +300,24 @@ void expect_same_graph(const ir::Graph& want, const ir::Graph& got) {
   }
   EXPECT_EQ(want.inputs, got.inputs);
   EXPECT_EQ(want.outputs, got.outputs);
+  ASSERT_EQ(want.compilation.has_value(), got.compilation.has_value());
+  if (want.compilation) {
+    const ir::Compilation& a = *want.compilation;
+    const ir::Compilation& b = *got.compilation;
+    EXPECT_EQ(a.target, b.target);
+    EXPECT_EQ(a.target_text, b.target_text);
+    EXPECT_EQ(a.activations, b.activations);
+    EXPECT_EQ(a.accumulation, b.accumulation);
+    EXPECT_EQ(a.weights, b.weights);
+    ASSERT_EQ(a.runs.size(), b.runs.size());
+    for (std::size_t r = 0; r < a.runs.size(); ++r) {
+      EXPECT_EQ(a.runs[r].on_device, b.runs[r].on_device) << r;
+      EXPECT_EQ(a.runs[r].fusion, b.runs[r].fusion) << r;
+      EXPECT_EQ(a.runs[r].nodes, b.runs[r].nodes) << r;
+      EXPECT_EQ(a.runs[r].layers, b.runs[r].layers) << r;
+      EXPECT_EQ(a.runs[r].tiles, b.runs[r].tiles) << r;
+    }
+  }
   ASSERT_EQ(want.constants.size(), got.constants.size());
   for (std::size_t i = 0; i < want.constants.size(); ++i) {
     const ir::Constant& a = want.constants[i];
@@ -303,7 +336,9 @@ void expect_same_graph(const ir::Graph& want, const ir::Graph& got) {
 std::map<std::string, SectionSpan> sections(const Bytes& b) {
   std::map<std::string, SectionSpan> out;
   std::size_t pos = format::kHeaderSize;
-  for (std::size_t i = 0; i < format::kSectionTags.size() && pos + 12 <= b.size(); ++i) {
+  // Version 1 files end their tables with TENS; version 2 files add CMPL.
+  const std::size_t count = b.size() >= format::kHeaderSize && get_u32(b, format::kVersionOffset) >= 2 ? 7 : 6;
+  for (std::size_t i = 0; i < count && pos + 12 <= b.size(); ++i) {
     SectionSpan s;
     s.header = pos;
     s.begin = pos + format::kSectionHeaderSize;

@@ -41,6 +41,8 @@ AttrMap every_type_attrs(const std::string& weights);
 ir::Graph every_type_graph();
 // A small CNN of built-in ops: Conv2D (f16 weights) -> ReLU -> MaxPool2D -> Dense, plus Add.
 ir::Graph cnn_graph();
+// cnn_graph() with a compilation record: two device runs and a host op (a version 2 file).
+ir::Graph compiled_cnn_graph();
 // The graph the corruption matrix patches: built-in ops only (Input, Dense, Add, ReLU).
 ir::Graph matrix_graph();
 // The smallest useful file: one input, one ReLU, one constant.

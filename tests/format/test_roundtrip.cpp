@@ -144,7 +144,8 @@ TEST(FormatLayout, HeaderSectionsAndAlignedZeroPaddedData) {
   const Bytes b = serialize_or_die(g);
   ASSERT_GE(b.size(), format::kHeaderSize);
   EXPECT_EQ(std::memcmp(b.data(), format::kMagic.data(), 8), 0);
-  EXPECT_EQ(get_u32(b, format::kVersionOffset), format::kFormatVersion);
+  // Without a compilation record the file is version 1, as older builds wrote and read it.
+  EXPECT_EQ(get_u32(b, format::kVersionOffset), 1u);
   EXPECT_EQ(get_u32(b, format::kReservedOffset), 0u);
   EXPECT_EQ(get_u64(b, format::kFileSizeOffset), b.size());
   EXPECT_EQ(get_u64(b, format::kChecksumOffset), format::file_checksum(b));
@@ -225,6 +226,79 @@ TEST(FormatStorage, TableIsConsistent) {
   EXPECT_EQ(format::stored_byte_size(*f16, DType::f32, 10), 20u);
   EXPECT_FALSE(format::stored_byte_size(*f16, DType::i32, 10));
   EXPECT_EQ(format::stored_byte_size(*format::find_storage(ir::Storage::raw), DType::i64, 3), 24u);
+}
+
+
+// ---- Version 2: the compilation record ----
+
+TEST(FormatCompiled, RecordRoundTripsAsVersion2InMemoryAndThroughMmap) {
+  const ir::Graph g = compiled_cnn_graph();
+  expect_round_trip(g, builtin_ops());
+  const Bytes b = serialize_or_die(g);
+  EXPECT_EQ(get_u32(b, format::kVersionOffset), 2u);
+  const auto s = sections(b);
+  ASSERT_EQ(s.size(), 7u);
+  EXPECT_EQ(s.at("CMPL").header, s.at("TENS").end);
+  // The data section begins after CMPL: the first tensor is the first 64-byte boundary past it.
+  const std::size_t first = get_u64(b, tensor_fields(b, g.constants[0].name).offset);
+  EXPECT_EQ(first, (s.at("CMPL").end + 63) / 64 * 64);
+  TempDir dir("compiled");
+  ASSERT_TRUE(format::write_model(dir.file("c.ingot"), g, builtin_ops()).ok());
+  auto back = format::read_model(dir.file("c.ingot"), builtin_ops());
+  ASSERT_TRUE(back.ok()) << back.status().message();
+  expect_same_graph(g, *back);
+}
+
+TEST(FormatCompiled, UncompiledGraphsKeepTheirVersion1Bytes) {
+  ir::Graph g = compiled_cnn_graph();
+  g.compilation.reset();
+  EXPECT_EQ(serialize_or_die(g), serialize_or_die(cnn_graph()));
+  EXPECT_EQ(get_u32(serialize_or_die(g), format::kVersionOffset), 1u);
+}
+
+// Byte surgery on the record: each damaged field gets its own message and kind.
+TEST(FormatCompiled, DamagedRecordsAreRejected) {
+  struct Case {
+    const char* name;
+    std::function<void(Bytes&)> spoil;
+    ErrorKind kind;
+    const char* fragment;
+  };
+  const auto run_kind_at = [](const Bytes& b) {
+    // The first run's kind byte follows the target name, text, three type bytes and the count.
+    const std::size_t text = find_string(b, "CMPL", "test-device") + 4 + 11;
+    return text + 4 + get_u32(b, text) + 3 + 4;
+  };
+  const Case cases[] = {
+      {"run kind 2", [&](Bytes& b) { b[run_kind_at(b)] = std::byte{2}; }, ErrorKind::bad_input,
+       "read run kind at byte"},
+      {"activation type i64",
+       [&](Bytes& b) { b[run_kind_at(b) - 7] = static_cast<std::byte>(DType::i64); }, ErrorKind::bad_input,
+       "activation type at byte"},
+      {"unknown node", [](Bytes& b) { put_text(b, find_string(b, "CMPL", "relu") + 4, "rel_"); },
+       ErrorKind::verification, "names node 'rel_'"},
+      {"node in two runs", [](Bytes& b) { put_text(b, find_string(b, "CMPL", "pool") + 4, "relu"); },
+       ErrorKind::verification, "is in runs 0 and 0"},
+      {"labelled version 1", [](Bytes& b) { put_u32(b, format::kVersionOffset, 1); }, ErrorKind::bad_input,
+       "data section"},
+  };
+  for (const Case& c : cases) {
+    Bytes b = serialize_or_die(compiled_cnn_graph());
+    c.spoil(b);
+    refresh(b);
+    auto back = parse(b, builtin_ops());
+    ASSERT_FALSE(back.ok()) << c.name;
+    EXPECT_EQ(back.status().kind(), c.kind) << c.name << ": " << back.status().message();
+    EXPECT_NE(back.status().message().find(c.fragment), std::string::npos) << c.name << ": " << back.status().message();
+  }
+  // A truncated record (the body shortened by one byte, its length kept) never reads past it.
+  Bytes b = serialize_or_die(compiled_cnn_graph());
+  const auto s = sections(b);
+  put_u64(b, s.at("CMPL").header + 4, s.at("CMPL").end - s.at("CMPL").begin - 1);
+  refresh(b);
+  auto back = parse(b, builtin_ops());
+  ASSERT_FALSE(back.ok());
+  EXPECT_EQ(back.status().kind(), ErrorKind::bad_input) << back.status().message();
 }
 
 }  // namespace format_test_roundtrip

@@ -152,5 +152,30 @@ TEST(IrVerify, RejectsInputOpWithHostileShape) {
   EXPECT_NE(verify_message(g).find("element count must be at most 2^40"), std::string::npos);
 }
 
+
+TEST(IrVerify, ChecksTheCompilationRecordAgainstTheGraph) {
+  Graph g = chain();
+  ASSERT_TRUE(infer_shapes(g, default_registry()).ok());
+  const auto with_runs = [&](std::vector<CompiledRun> runs, DType activations = DType::f16) {
+    Graph c = g;
+    c.compilation = Compilation{"dev", "{}", activations, DType::f32, Storage::f16, std::move(runs)};
+    return c;
+  };
+  EXPECT_TRUE(verify(with_runs({{true, "", {"relu_a", "relu_b"}, {"relu_a", "relu_b"}, 1}}), default_registry()).ok());
+  EXPECT_TRUE(verify(with_runs({{true, "", {"relu_a"}, {}, 0}, {false, "", {"relu_b"}, {}, 0}}), default_registry()).ok());
+  EXPECT_NE(verify_message(with_runs({{true, "", {"relu_a"}, {}, 0}})).find("node 'relu_b' is in no run"), std::string::npos);
+  EXPECT_NE(verify_message(with_runs({{true, "", {"relu_b"}, {}, 0}, {true, "", {"relu_a"}, {}, 0}}))
+                .find("run 0 node 'relu_b' reads 'relu_a' before any run computes it"),
+            std::string::npos);
+  EXPECT_NE(verify_message(with_runs({{true, "", {"relu_a", "relu_b", "relu_a"}, {}, 0}})).find("'relu_a' is in runs 0 and 0"),
+            std::string::npos);
+  EXPECT_NE(verify_message(with_runs({{true, "", {"x", "relu_a", "relu_b"}, {}, 0}})).find("holds Input node 'x'"),
+            std::string::npos);
+  EXPECT_NE(verify_message(with_runs({{true, "", {}, {}, 0}, {true, "", {"relu_a", "relu_b"}, {}, 0}})).find("run 0 has no nodes"),
+            std::string::npos);
+  EXPECT_NE(verify_message(with_runs({{true, "", {"relu_a", "relu_b"}, {}, 0}}, DType::i64)).find("must be f32 or f16"),
+            std::string::npos);
+}
+
 }  // namespace unit_test_ir
 }  // namespace ingot::ir
