@@ -54,6 +54,7 @@ struct RuntimeFlags {
   bool reference = false;
   std::string conv_kernels = "onednn";
   std::string winograd = "on";
+  std::string device_numerics = "on";
   int threads = 0;  // 0: the machine's cores
 };
 void add_runtime_flags(CLI::App& cmd, RuntimeFlags& flags);

@@ -19,6 +19,10 @@ void add_runtime_flags(CLI::App& cmd, RuntimeFlags& flags) {
                  "(faster, a few ulps more rounding error); off: the direct kernel")
       ->check(CLI::IsMember({"on", "off"}));
   cmd.add_option("--threads", flags.threads, "worker threads (default: the machine's cores)")->check(CLI::Range(1, 1024));
+  cmd.add_option("--device-numerics", flags.device_numerics,
+                 "on (default): a compiled model rounds activations to its target's type where they leave or enter a "
+                 "device run, predicting the device's output (docs/targets.md); off: f32 throughout")
+      ->check(CLI::IsMember({"on", "off"}));
 }
 
 runtime::PlanOptions plan_options(const RuntimeFlags& flags) {
@@ -27,6 +31,7 @@ runtime::PlanOptions plan_options(const RuntimeFlags& flags) {
   plan.threads = flags.threads;
   plan.conv_library = flags.conv_kernels == "xnnpack" ? kernels::ConvLibrary::xnnpack : kernels::ConvLibrary::onednn;
   plan.winograd = flags.winograd == "on";
+  plan.device_numerics = flags.device_numerics == "on";
   return plan;
 }
 namespace {

@@ -1,5 +1,7 @@
 #include "runtime/session.h"
 
+#include "runtime/device_numerics.h"
+
 #include <chrono>
 #include <cstring>
 #include <unordered_map>
@@ -42,12 +44,15 @@ Result<Session> Session::plan(ir::Graph graph, const OpRegistry& registry, const
   Session session;
   session.compilation_ = std::move(graph.compilation);
   graph.compilation.reset();
+  if (session.compilation_ && options.device_numerics) {
+    INGOT_TRY_CTX(emulate_device_numerics(graph, *session.compilation_, session.pass_log_), "emulate device numerics");
+  }
   if (!options.reference) {
     if (const auto level = kernels::requested_cpu_level(); !level.ok()) return level.status();
     plan::PlanGraph optimized{std::move(graph), {}, {}, options.conv_library};
     INGOT_TRY(plan::optimize(optimized, registry, {.keep_all_values = options.keep_all_values}));
     graph = std::move(optimized.graph);
-    session.pass_log_ = std::move(optimized.log);
+    session.pass_log_.insert(session.pass_log_.end(), optimized.log.begin(), optimized.log.end());
     session.clamps_ = std::move(optimized.clamps);
   }
   session.graph_ = std::move(graph);

@@ -39,6 +39,9 @@ struct PlanOptions {
   kernels::ConvLibrary conv_library = kernels::ConvLibrary::onednn;
   // 3x3 stride-1 convolutions on oneDNN's Winograd kernel where it has one (--winograd).
   bool winograd = true;
+  // A compiled model runs with its target's activation rounding (runtime/device_numerics.h);
+  // off: in f32 throughout (--device-numerics off).
+  bool device_numerics = true;
 };
 
 // Time spent per step over the runs since the profile was reset.
