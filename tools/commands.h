@@ -20,6 +20,7 @@ void add_run_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
 void add_targets_command(CLI::App& app, int& exit_code);
 void add_compile_command(CLI::App& app, int& exit_code);
+void add_compare_command(CLI::App& app, int& exit_code);
 
 // Loads --plugin libraries: each registers its ops into default_registry().
 Status load_plugins(const std::vector<std::string>& paths);

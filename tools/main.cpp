@@ -34,7 +34,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   int exit_code = 0;
   using AddCommand = void (*)(CLI::App&, int&);
-  for (AddCommand add : {add_bench_command, add_check_command, add_compile_command, add_convert_command, add_inspect_command, add_ops_command, add_run_command, add_targets_command}) add(app, exit_code);
+  for (AddCommand add : {add_bench_command, add_check_command, add_compare_command, add_compile_command, add_convert_command, add_inspect_command, add_ops_command, add_run_command, add_targets_command}) add(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

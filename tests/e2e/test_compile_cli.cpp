@@ -168,5 +168,68 @@ TEST(CompileRealModels, TeachableMachineForDv700KeepsItsClass) {
   }
 }
 
+
+TEST_F(CompileCli, CompareWritesTextJsonAndAStaticHtmlPage) {
+  auto r = ingot("compile " + dir_ / "model.ingot" + " --target dv700 --weights codebook8 -o " + dir_ / "dv.ingot");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  fs::create_directories(dir_ / "samples");
+  fs::copy_file(dir_ / "input.npy", dir_ / "samples/a.npy");
+  fs::copy_file(dir_ / "input.npy", dir_ / "samples/b.npy");
+  r = ingot("compare " + dir_ / "model.ingot" + " " + dir_ / "dv.ingot" + " -i " + dir_ / "samples" + " --json --html " +
+            dir_ / "report.html");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  EXPECT_EQ(j["samples"], 2);
+  ASSERT_FALSE(j["values"].empty());
+  for (const auto& v : j["values"]) {
+    EXPECT_TRUE(v.contains("snr_db") && v.contains("cosine") && v.contains("max_abs") && v.contains("max_rel")) << v;
+  }
+  ASSERT_TRUE(j["jump"].is_string());
+  const std::string page = testing::slurp(dir_ / "report.html");
+  EXPECT_NE(page.find("<svg"), std::string::npos);
+  EXPECT_NE(page.find("<polyline"), std::string::npos);
+  EXPECT_NE(page.find("Error jumps most at <b>" + j["jump"].get<std::string>() + "</b>"), std::string::npos);
+  EXPECT_EQ(page.find("<script"), std::string::npos);  // a static page
+  r = ingot("compare " + dir_ / "model.ingot" + " " + dir_ / "dv.ingot" + " -i " + dir_ / "input.npy");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("error jumps most at"), std::string::npos) << r.out;
+  r = ingot("compare " + dir_ / "model.ingot" + " " + dir_ / "dv.ingot" + " -i " + dir_ / "nothing.npy");
+  EXPECT_EQ(r.exit_code, 5) << r.err;
+  fs::create_directories(dir_ / "empty");
+  r = ingot("compare " + dir_ / "model.ingot" + " " + dir_ / "dv.ingot" + " -i " + dir_ / "empty");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("holds no .npy file"), std::string::npos) << r.err;
+}
+
+// YuFaceDetectNet (Caffe, its two photos) compiled for DV700 with f16 and codebook8 weights,
+// run with the device's f16 activations: `ingot compare` against the f32 file matches the
+// detections (same label, IoU >= 0.5). Every face the f32 model scores >= 0.5 is found again;
+// missed, extra faces and score deltas are printed for the closing note.
+TEST(CompileRealModels, FaceDetectorForDv700KeepsItsFaces) {
+  INGOT_REQUIRE_SHARED("compile real-model test");
+  TempDir tmp("ingot_compile_faces");
+  const fs::path models = *testing::shared_dir() / "models" / "caffe-yufacedetectnet-ssd";
+  auto r = ingot("convert " + (models / "yufacedetectnet-open-v2.prototxt").string() + " --weights " +
+                 (models / "yufacedetectnet-open-v2.caffemodel").string() + " -o " + tmp / "f32.ingot");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::string photos = std::string(" -i ") + INGOT_FIXTURES_DIR + "/caffe/yufacedetectnet-faces1/input.npy -i " +
+                             INGOT_FIXTURES_DIR + "/caffe/yufacedetectnet-faces2/input.npy";
+  for (const std::string weights : {"f16", "codebook8"}) {
+    r = ingot("compile " + tmp / "f32.ingot" + " --target dv700 --weights " + weights + " -o " + tmp / (weights + ".ingot"));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    r = ingot("compare " + tmp / "f32.ingot" + " " + tmp / (weights + ".ingot") + photos + " --json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const json j = json::parse(r.out);
+    ASSERT_EQ(j["detections"].size(), 1u);
+    const json& d = j["detections"][0];
+    EXPECT_GT(d["reference_boxes"].get<int>(), 5);
+    EXPECT_EQ(d["missed"], 0) << weights;
+    EXPECT_EQ(d["extra"], 0) << weights;
+    std::cout << "dv700 " << weights << ": " << d["matched"] << " of " << d["reference_boxes"] << " faces matched, "
+              << d["missed"] << " missed, " << d["extra"] << " extra, score delta max " << d["max_score_delta"] << ", mean "
+              << d["mean_score_delta"] << "; error jumps most at " << j["jump"] << "\n";
+  }
+}
+
 }  // namespace e2e_test_compile_cli
 }  // namespace ingot
