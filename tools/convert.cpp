@@ -1,5 +1,6 @@
-// ingot convert MODEL.h5|deploy.prototxt [--weights model.caffemodel] -o MODEL.ingot [--storage f32|f16] [--input-shape 1,224,224,3 ...]
-//               [--params FILE.json] [--keep-unknown] [--plugin lib.so]
+// ingot convert MODEL.h5|deploy.prototxt [--weights model.caffemodel] -o MODEL.ingot [--storage f32|f16|codebook8]
+//               [--input-shape 1,224,224,3 ...] [--params FILE.json] [--keep-unknown] [--plugin lib.so]
+//               [--target NAME [--host LAYER,...]]   (convert, then compile for the target)
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -10,6 +11,7 @@
 #include "runtime/npy.h"
 #include "runtime/fold.h"
 #include "runtime/self_test.h"
+#include "target/compile.h"
 #include "tools/commands.h"
 
 namespace ingot::cli {
@@ -18,7 +20,9 @@ namespace {
 struct ConvertOptions {
   ImportFlags import;
   std::string output;
-  std::string storage = "f32";
+  std::string storage;  // empty: f32, or the target's default weights with --target
+  std::string target;
+  std::vector<std::string> host;
   std::vector<std::string> test_inputs;
   std::vector<std::string> test_expected;
   std::vector<std::string> test_layers;
@@ -48,10 +52,31 @@ Status convert(const ConvertOptions& o) {
       }
     }
   }
-  const std::string storage = is_storage_name(o.import.weights) ? o.import.weights : o.storage;
-  if (storage == "f16") INGOT_TRY(ir::convert_storage(graph, ir::Storage::f16, default_registry()));
-  if (storage == "codebook8") INGOT_TRY(ir::convert_storage(graph, ir::Storage::codebook8, default_registry()));
+  std::string storage = is_storage_name(o.import.weights) ? o.import.weights : o.storage;
+  if (!o.host.empty() && o.target.empty()) return usage_error("--host needs --target");
+  if (o.target.empty()) {
+    if (storage == "f16") INGOT_TRY(ir::convert_storage(graph, ir::Storage::f16, default_registry()));
+    if (storage == "codebook8") INGOT_TRY(ir::convert_storage(graph, ir::Storage::codebook8, default_registry()));
+  }
   INGOT_ASSIGN_OR_RETURN(auto folded, runtime::fold_shape_only_nodes(graph, default_registry()));
+  if (!o.target.empty()) {
+    // As `ingot compile` does it, on the converted graph: the target decides the storage of
+    // its device runs' weights (--storage overrides its default) and the host keeps f32.
+    INGOT_ASSIGN_OR_RETURN(const target::Target t, target::find_target(o.target, default_registry()));
+    target::CompileOptions options;
+    if (storage == "f32") options.weights = ir::Storage::raw;
+    if (storage == "f16") options.weights = ir::Storage::f16;
+    if (storage == "codebook8") options.weights = ir::Storage::codebook8;
+    options.partition.host_layers.insert(o.host.begin(), o.host.end());
+    INGOT_ASSIGN_OR_RETURN_CTX(target::Compiled compiled, target::compile(graph, t, options, default_registry()),
+                               "compile " + quote(o.import.model) + " for " + quote(t.name));
+    graph = std::move(compiled.graph);
+    storage = std::string(t.name) + ", device weights " +
+              (graph.compilation->weights == ir::Storage::raw ? std::string("f32")
+               : graph.compilation->weights == ir::Storage::f16 ? std::string("f16")
+                                                                : std::string("codebook8"));
+  }
+  if (storage.empty()) storage = "f32";
   if (!o.test_inputs.empty()) {
     // After the storage conversion: the vectors test the weights as stored (f16 included).
     runtime::TestVectorSpec spec;
@@ -83,6 +108,10 @@ void add_convert_command(CLI::App& app, int& exit_code) {
                   "weight storage: f32 (default), f16, or codebook8 (convolution and dense kernels as 256 binary16 "
                   "entries per layer and a u8 index per weight; the other tensors f16)")
       ->check(CLI::IsMember({"f32", "f16", "codebook8"}));
+  cmd->add_option("--target", o->target,
+                  "compile for this target as `ingot compile` does (name or .json file; see `ingot targets`): device "
+                  "runs, limit check, folded weights in the target's storage (--storage overrides its default)");
+  cmd->add_option("--host", o->host, "with --target: run these layers on the host (comma-separated)")->delimiter(',');
   cmd->add_option("--test-input", o->test_inputs, "store a test input .npy in the file (once per model input); `ingot check` re-runs it");
   cmd->add_option("--test-expected", o->test_expected,
                   "reference outputs from the source framework (.npy, once per output), stored instead of ingot's own; "

@@ -231,5 +231,24 @@ TEST(CompileRealModels, FaceDetectorForDv700KeepsItsFaces) {
   }
 }
 
+
+// `convert --target` is `convert` then `compile`, byte for byte.
+TEST(CompileRealModels, ConvertWithATargetIsConvertThenCompile) {
+  INGOT_REQUIRE_SHARED("compile real-model test");
+  TempDir tmp("ingot_convert_target");
+  const std::string model = (*testing::shared_dir() / "models" / "teachable-machine-nested" / "keras_model.h5").string();
+  auto r = ingot("convert " + model + " -o " + tmp / "f32.ingot");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = ingot("compile " + tmp / "f32.ingot" + " --target dv700 --weights codebook8 -o " + tmp / "two_steps.ingot");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = ingot("convert " + model + " --target dv700 --storage codebook8 -o " + tmp / "one_step.ingot");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("(dv700, device weights codebook8)"), std::string::npos) << r.out;
+  EXPECT_EQ(testing::slurp(tmp / "one_step.ingot"), testing::slurp(tmp / "two_steps.ingot"));
+  r = ingot("convert " + model + " --host conv1 -o " + tmp / "x.ingot");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--host needs --target"), std::string::npos) << r.err;
+}
+
 }  // namespace e2e_test_compile_cli
 }  // namespace ingot
