@@ -118,6 +118,59 @@ void run_case(const Case& c) {
   }
 }
 
+// The case compiled for the generic fp16 accelerator (f16 weights, f16 activations at every
+// run boundary, emulated) against the same oracle outputs. The tolerance comes from binary16
+// arithmetic, not from ingot's output: each rounding to binary16 moves a value by at most
+// u = 2^-11 of itself. A value passes through at most R device runs (R: the compiled model's
+// device run count); each brings at most one rounding of its weights and one of its output,
+// and a rounded input (the model's, on its way in). Sums of products can cancel, so the
+// rounding errors are bounded by the magnitudes summed, which the case's largest output
+// magnitude stands in for: |got - want| <= the case's own tolerance + 2 (R + 1) u (|want| +
+// max |want|).
+void run_compiled_case(const Case& c) {
+  const std::string name = c.spec["name"];
+  SCOPED_TRACE(name);
+  TempDir tmp("ingot_case_f16_" + name);
+  // A case saved without its parameters converts with its parameter file (as above).
+  const std::string params =
+      c.spec.contains("expect_error") ? " --params " + (c.dir / c.spec["params_override"].get<std::string>()).string() : "";
+  std::string shapes;
+  for (const auto& in : c.spec["inputs"]) {
+    std::string dims;
+    for (const auto& d : in["shape"]) dims.append(dims.empty() ? "" : ",").append(std::to_string(d.get<int>()));
+    shapes += " --input-shape " + dims;
+  }
+  auto r = ingot("convert " + (c.dir / "model.h5").string() + " --target fp16-accelerator -o " + tmp / "m.ingot" + shapes +
+                 params);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = ingot("inspect --json " + tmp / "m.ingot");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::size_t runs = 0;
+  const nlohmann::json inspected = nlohmann::json::parse(r.out);
+  for (const auto& run : inspected["compilation"]["runs"]) runs += run["device"].get<bool>() ? 1 : 0;
+  std::string args = "run " + tmp / "m.ingot" + " -o " + tmp / "out";
+  for (const auto& in : c.spec["inputs"]) args += " -i " + (c.dir / in["file"].get<std::string>()).string();
+  r = ingot(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const double u = std::ldexp(1.0, -11);
+  const double k = 2.0 * static_cast<double>(runs + 1) * u;
+  const double atol = c.spec["tolerance"]["atol"], rtol = c.spec["tolerance"]["rtol"];
+  for (std::size_t i = 0; i < c.spec["outputs"].size(); ++i) {
+    auto want = npy::read((c.dir / c.spec["outputs"][i]["file"].get<std::string>()).string());
+    auto got = npy::read((fs::path(tmp / "out") / ("output_" + std::to_string(i) + ".npy")).string());
+    ASSERT_TRUE(want.ok() && got.ok());
+    ASSERT_EQ(got->shape(), want->shape()) << "output " << i;
+    double scale = 0;
+    for (float v : want->data<float>()) scale = std::max(scale, static_cast<double>(std::fabs(v)));
+    const Mismatch m = compare(*got, *want, atol + k * scale, rtol + k);
+    EXPECT_EQ(m.count, 0u) << "output " << i << " (" << runs << " device runs): " << m.count << " of "
+                           << got->num_elements() << " elements outside the f16 bound; worst |err| " << m.worst << " at "
+                           << m.worst_index << " (got " << got->data<float>()[m.worst_index] << ", want "
+                           << want->data<float>()[m.worst_index] << ", bound " << atol + k * scale << " + "
+                           << rtol + k << " * |want|)";
+  }
+}
+
 std::vector<Case> committed_cases() { return load_cases(fs::path(INGOT_FIXTURES_DIR) / "keras_cases"); }
 
 std::vector<Case> shared_cases() {
@@ -135,6 +188,11 @@ class SharedKerasCase : public ::testing::TestWithParam<Case> {};
 TEST_P(SharedKerasCase, ConvertsRunsAndMatchesTheOracle) { run_case(GetParam()); }
 INSTANTIATE_TEST_SUITE_P(Oracle, SharedKerasCase, ::testing::ValuesIn(shared_cases()), case_name);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SharedKerasCase);
+
+class SharedKerasCaseForFp16 : public ::testing::TestWithParam<Case> {};
+TEST_P(SharedKerasCaseForFp16, CompiledMatchesTheOracleWithinTheF16Bound) { run_compiled_case(GetParam()); }
+INSTANTIATE_TEST_SUITE_P(Oracle, SharedKerasCaseForFp16, ::testing::ValuesIn(shared_cases()), case_name);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SharedKerasCaseForFp16);
 
 TEST(KerasOracleCases, AllCasesAreThere) {
   EXPECT_GE(committed_cases().size(), 75u);
