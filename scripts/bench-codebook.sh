@@ -17,23 +17,30 @@ cp -r "$SHARED/bench" "$work/bench"
 /usr/bin/python3 "$work/bench/gen_models.py" --nets mobilenet_v1 --out "$work/models" >/dev/null
 model="$work/models/mobilenet_v1.h5"
 
-median_seconds() {  # storage
+median_seconds() {  # convert arguments
   local times=()
   for _ in $(seq "$ROUNDS"); do
     local t0 t1
     t0=$(date +%s.%N)
-    "$INGOT" convert "$model" -o "$work/m.ingot" --storage "$1" >/dev/null
+    "$INGOT" convert "$model" -o "$work/m.ingot" "$@" >/dev/null
     t1=$(date +%s.%N)
     times+=("$(echo "$t1 - $t0" | bc -l)")
   done
   printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
 
-f16=$(median_seconds f16)
-cb=$(median_seconds codebook8)
+f16=$(median_seconds --storage f16)
+cb=$(median_seconds --storage codebook8)
+# What the DV700 vendor converter does (.h5 in, device weights out): convert --target dv700.
+dv16=$(median_seconds --target dv700 --storage f16)
+dv8=$(median_seconds --target dv700 --storage codebook8)
 echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores; $(date -u +%Y-%m-%d)"
 printf 'convert MobileNet v1, median of %s: f16 %.3f s, codebook8 %.3f s, quantization %.3f s\n' \
   "$ROUNDS" "$f16" "$cb" "$(echo "$cb - $f16" | bc -l)"
+printf 'convert --target dv700 (partition, limit check, folds, device weights): f16 %.3f s, codebook8 %.3f s\n' \
+  "$dv16" "$dv8"
+printf '  against the vendor converter on this machine kind (../shared/dv700-reference/timings.jsonl, fp16: 1.83 s;\n'
+printf '  issue 11, codebook: 104 s): %.0fx and %.0fx\n' "$(echo "1.83 / $dv16" | bc -l)" "$(echo "104 / $dv8" | bc -l)"
 if [ "${PEER:-0}" = 1 ]; then
   t0=$(date +%s.%N)
   /usr/bin/python3 - "$INGOT" "$model" "$work" <<'PY'

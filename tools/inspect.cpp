@@ -1,4 +1,6 @@
 // ingot inspect FILE [--json]: everything in a model file, validated first.
+#include <unistd.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cctype>
@@ -234,16 +236,33 @@ std::string tensor_file_name(const std::string& name) {
   return out + ".npy";
 }
 
-// Every constant, decoded to its logical dtype (what the kernels see), as DIR/<name>.npy.
+// Every constant, decoded to its logical dtype (what the kernels see), as DIR/<name>.npy. The
+// files are written into a sibling staging folder first and moved into DIR only when all are
+// written, so a failure part way (a full disk) leaves no partial set behind.
 Status export_tensors(const ir::Graph& graph, const std::string& dir) {
+  namespace fs = std::filesystem;
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
+  fs::create_directories(dir, ec);
   if (ec) return io_error("create folder " + quote(dir) + ": " + ec.message());
-  for (const auto& c : graph.constants) {
-    INGOT_ASSIGN_OR_RETURN_CTX(const Tensor value, ir::decode_constant(c), "export tensor " + quote(c.name));
-    INGOT_TRY(npy::write((std::filesystem::path(dir) / tensor_file_name(c.name)).string(), value));
-  }
-  return {};
+  const fs::path target = fs::absolute(dir);
+  const fs::path staging = target.parent_path() / ("." + target.filename().string() + ".partial-" + std::to_string(::getpid()));
+  fs::remove_all(staging, ec);
+  fs::create_directories(staging, ec);
+  if (ec) return io_error("create folder " + quote(staging.string()) + ": " + ec.message());
+  const auto write_all = [&]() -> Status {
+    for (const auto& c : graph.constants) {
+      INGOT_ASSIGN_OR_RETURN_CTX(const Tensor value, ir::decode_constant(c), "export tensor " + quote(c.name));
+      INGOT_TRY(npy::write((staging / tensor_file_name(c.name)).string(), value));
+    }
+    for (const auto& c : graph.constants) {
+      fs::rename(staging / tensor_file_name(c.name), target / tensor_file_name(c.name), ec);
+      if (ec) return io_error("move " + quote(tensor_file_name(c.name)) + " into " + quote(dir) + ": " + ec.message());
+    }
+    return {};
+  };
+  const Status st = write_all();
+  fs::remove_all(staging, ec);
+  return st;
 }
 
 int run_inspect(const std::string& path, bool json, bool plan, const RuntimeFlags& runtime_flags,

@@ -16,24 +16,25 @@ bool has_codebook(const Constant& c) {
 
 Result<Constant> make_constant(std::string name, const Tensor& logical, Storage storage) {
   Constant c{.name = std::move(name), .dtype = logical.dtype(), .storage = storage, .payload = {}};
+  if (storage == Storage::raw) {
+    c.payload = logical;
+    return c;
+  }
+  // Every encoded storage rounds f32 values.
+  if (logical.dtype() != DType::f32) {
+    const char* what = storage == Storage::f16 ? "f16" : storage == Storage::codebook8 ? "codebook8" : "this";
+    return bad_input("store constant " + quote(c.name) + ": " + what + " storage needs f32 values, got " +
+                     dtype_name(logical.dtype()));
+  }
   switch (storage) {
     case Storage::raw:
-      c.payload = logical;
-      return c;
+      break;
     case Storage::f16: {
-      if (logical.dtype() != DType::f32) {
-        return bad_input("store constant " + quote(c.name) + ": f16 storage needs f32 values, got " +
-                         dtype_name(logical.dtype()));
-      }
       INGOT_ASSIGN_OR_RETURN(c.payload, Tensor::allocate(DType::f16, logical.shape()));
       floats_to_halves(logical.data<float>(), c.payload.mutable_data<std::uint16_t>());
       return c;
     }
     case Storage::codebook8: {
-      if (logical.dtype() != DType::f32) {
-        return bad_input("store constant " + quote(c.name) + ": codebook8 storage needs f32 values, got " +
-                         dtype_name(logical.dtype()));
-      }
       INGOT_ASSIGN_OR_RETURN(c.payload, Tensor::allocate(DType::u8, logical.shape()));
       INGOT_ASSIGN_OR_RETURN(c.codebook, Tensor::allocate(DType::f16, Shape{kCodebookShape}));
       auto entries = c.codebook.mutable_data<std::uint16_t>();
