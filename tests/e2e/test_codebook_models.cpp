@@ -14,7 +14,9 @@
 #include "format/format.h"
 #include "ir/builder.h"
 #include "runtime/npy.h"
+#include "runtime/compare.h"
 #include "runtime/session.h"
+#include "target/compile.h"
 
 namespace ingot {
 namespace e2e_test_codebook_models {
@@ -283,6 +285,92 @@ TEST(Codebook8RealModels, FaceDetectorKeepsItsFaces) {
       if (storage == "f16") {
         EXPECT_EQ(missed, 0) << photo;
         EXPECT_EQ(extra, 0) << photo;
+      }
+    }
+  }
+}
+
+
+// A seeded input for a model: uniform in [-1, 1) from a fixed linear congruential sequence.
+Tensor seeded_input(const TensorInfo& info) {
+  Tensor t = Tensor::allocate(DType::f32, info.shape).value();
+  std::uint64_t state = 0x9E3779B97F4A7C15ull;
+  for (float& v : t.mutable_data<float>()) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    v = static_cast<float>(static_cast<double>(state >> 11) / 9007199254740992.0 * 2.0 - 1.0);
+  }
+  return t;
+}
+
+double snr_db(const Tensor& ref, const Tensor& test) {
+  double signal = 0, noise = 0;
+  for (std::size_t i = 0; i < ref.data<float>().size(); ++i) {
+    const double a = ref.data<float>()[i], d = double(test.data<float>()[i]) - a;
+    signal += a * a;
+    noise += d * d;
+  }
+  return noise == 0 ? runtime::kExactSnrDb : 10 * std::log10(signal / noise);
+}
+
+// Every real model (MobileNet v1 aside: scripts/bench-codebook.sh compiles it) compiled for
+// DV700 with f16 and with codebook8 weights, run with the device's f16 activations, against its
+// f32 self on a seeded input. The bound comes from binary16 arithmetic: one rounding to binary16
+// (relative error uniform within +-u, u = 2^-11) leaves an SNR of 10 log10(3 / u^2) = 70.9 dB; a
+// value passes at most 2R + 1 roundings over R device runs (each run's weights and output, and
+// the input), whose noise powers add: 70.9 - 10 log10(2R + 1) dB. A network may amplify relative
+// noise; 20 dB (a tenfold amplitude) is allowed for that. Under codebook8 the weights' rounding
+// is the codebook's: the worst layer's weight SNR (measured against the same folded weights
+// in f32) takes the place of 70.9 dB where it is lower.
+TEST(CompiledRealModels, EveryModelForDv700StaysWithinItsRoundingBound) {
+  INGOT_REQUIRE_SHARED("compiled real-model test");
+  TempDir tmp("ingot_compiled_models");
+  auto dv700 = target::find_target("dv700", default_registry());
+  ASSERT_TRUE(dv700.ok()) << dv700.status().message();
+  // The same device reading f32 weights: the reference for the codebook's weight SNR.
+  auto doc = nlohmann::json::parse(dv700->text);
+  doc["name"] = "dv700-f32";
+  doc["numerics"]["weights"].push_back("f32");
+  auto dv700_f32 = target::parse_target(doc.dump(), "dv700-f32.json", default_registry());
+  ASSERT_TRUE(dv700_f32.ok()) << dv700_f32.status().message();
+  const double one_rounding_db = 10 * std::log10(3.0 / std::ldexp(1.0, -22));
+  for (const Model& m : kModels) {
+    if (m.path[0] == '\0') continue;
+    SCOPED_TRACE(m.key);
+    const ir::Graph g = convert_and_read(tmp, m, "f32");
+    target::CompileOptions f32w, f16, cb8;
+    f32w.weights = ir::Storage::raw;
+    f16.weights = ir::Storage::f16;
+    cb8.weights = ir::Storage::codebook8;
+    auto folded = target::compile(g, *dv700_f32, f32w, default_registry());
+    ASSERT_TRUE(folded.ok()) << folded.status().message();
+    double weight_snr = one_rounding_db;
+    auto quantized = target::compile(g, *dv700, cb8, default_registry());
+    ASSERT_TRUE(quantized.ok()) << quantized.status().message();
+    for (const auto& c : quantized->graph.constants) {
+      if (c.storage != ir::Storage::codebook8) continue;
+      const ir::Constant* f = folded->graph.find_constant(c.name);
+      ASSERT_NE(f, nullptr) << c.name;
+      weight_snr = std::min(weight_snr, snr_db(ir::decode_constant(*f).value(), ir::decode_constant(c).value()));
+    }
+    std::vector<std::vector<Tensor>> sample(1);
+    for (const auto& name : g.inputs) sample[0].push_back(seeded_input(g.find_value(name)->info));
+    for (const auto& [weights, options] : {std::pair{"f16", f16}, std::pair{"codebook8", cb8}}) {
+      auto compiled = target::compile(g, *dv700, options, default_registry());
+      ASSERT_TRUE(compiled.ok()) << compiled.status().message();
+      std::size_t runs = 0;
+      for (const auto& run : compiled->graph.compilation->runs) runs += run.on_device ? 1 : 0;
+      const double per_rounding = std::string(weights) == "f16" ? one_rounding_db : std::min(one_rounding_db, weight_snr);
+      const double bound = per_rounding - 10 * std::log10(2.0 * static_cast<double>(runs) + 1) - 20;
+      auto report = runtime::compare_models(g, compiled->graph, sample, default_registry());
+      ASSERT_TRUE(report.ok()) << report.status().message();
+      double worst_value = runtime::kExactSnrDb;
+      for (const auto& v : report->values) worst_value = std::min(worst_value, v.snr_db);
+      for (const auto& v : report->values) {
+        if (std::find(g.outputs.begin(), g.outputs.end(), v.name) == g.outputs.end()) continue;
+        EXPECT_GE(v.snr_db, bound) << weights << " output " << v.name << " (" << runs << " device runs)";
+        std::cout << m.key << " dv700 " << weights << ": output " << v.name << " SNR " << v.snr_db << " dB (bound " << bound
+                  << ", " << runs << " device runs" << (std::string(weights) == "codebook8" ? ", worst layer's weight SNR " + std::to_string(weight_snr) : std::string())
+                  << "); lowest of " << report->values.size() << " values " << worst_value << " dB\n";
       }
     }
   }
