@@ -95,6 +95,12 @@ ordered_json report_json(const CompareFlags& f, const runtime::CompareReport& r)
   for (const auto& c : r.classifiers) {
     j["classifiers"].push_back({{"output", c.output}, {"rows", c.rows}, {"top1", c.top1}, {"top5", c.top5}});
   }
+  j["framework"] = ordered_json::array();
+  for (const auto& f : r.framework) {
+    j["framework"].push_back({{"model", f.model}, {"output", f.error.name}, {"max_abs", json_number(f.error.max_abs)},
+                              {"max_rel", json_number(f.error.max_rel)}, {"cosine", json_number(f.error.cosine)},
+                              {"snr_db", json_number(f.error.snr_db)}});
+  }
   j["detections"] = ordered_json::array();
   for (const auto& d : r.detections) {
     j["detections"].push_back({{"output", d.output}, {"score_threshold", d.score_threshold},
@@ -126,6 +132,11 @@ void print_text(const CompareFlags& f, const runtime::CompareReport& r) {
               << " dB below its inputs)\n";
   } else {
     std::cout << "no value loses accuracy against its inputs\n";
+  }
+  for (const auto& fw : r.framework) {
+    std::cout << "against the source framework's stored output " << quote(fw.error.name) << ": " << fw.model
+              << " model max abs " << number(fw.error.max_abs, 3) << ", cosine " << number(fw.error.cosine, 7) << ", SNR "
+              << number(fw.error.snr_db) << " dB\n";
   }
   for (const auto& c : r.classifiers) {
     std::cout << "classifier " << quote(c.output) << ": top-1 agreement " << number(100 * c.top1) << " %, top-5 "
@@ -187,6 +198,10 @@ std::string html_page(const CompareFlags& f, const runtime::CompareReport& r) {
       << number(r.values[i].snr_db) << " dB</title></circle>\n";
   }
   h << "<text x=\"" << left << "\" y=\"" << height - 8 << "\" font-size=\"11\">values in compute order (SNR, dB)</text>\n</svg>\n";
+  for (const auto& fw : r.framework) {
+    h << "<p>against the source framework's stored output <b>" << escape(fw.error.name) << "</b>: " << fw.model
+      << " model max abs " << number(fw.error.max_abs, 3) << ", SNR " << number(fw.error.snr_db) << " dB</p>\n";
+  }
   for (const auto& c : r.classifiers) {
     h << "<p>classifier <b>" << escape(c.output) << "</b>: top-1 agreement " << number(100 * c.top1) << " %, top-5 "
       << number(100 * c.top5) << " % (" << c.rows << " rows)</p>\n";

@@ -7,6 +7,7 @@
 #include <map>
 #include <numeric>
 
+#include "ir/builder.h"
 #include "ir/passes.h"
 
 namespace ingot::runtime {
@@ -153,6 +154,33 @@ void find_jump(const ir::Graph& ref, CompareReport& r) {
   }
 }
 
+// The test vectors a reference file stores with the source framework's outputs: inputs and
+// expected outputs, or nothing when it stores none (or only ingot's own outputs).
+std::optional<std::pair<std::vector<Tensor>, std::vector<Tensor>>> framework_vectors(const ir::Graph& g) {
+  const auto list = [&](const char* key) -> const std::vector<std::string>* {
+    const auto it = g.metadata.find(key);
+    return it == g.metadata.end() ? nullptr : std::get_if<std::vector<std::string>>(&it->second);
+  };
+  const auto source = g.metadata.find("test.outputs_source");
+  if (source == g.metadata.end() || std::get_if<std::string>(&source->second) == nullptr ||
+      std::get<std::string>(source->second) != "reference" || list("test.inputs") == nullptr ||
+      list("test.outputs") == nullptr) {
+    return std::nullopt;
+  }
+  std::pair<std::vector<Tensor>, std::vector<Tensor>> out;
+  for (const auto* names : {list("test.inputs"), list("test.outputs")}) {
+    auto& into = names == list("test.inputs") ? out.first : out.second;
+    for (const auto& name : *names) {
+      const ir::Constant* c = g.find_constant(name);
+      if (c == nullptr) return std::nullopt;
+      auto t = ir::decode_constant(*c);
+      if (!t.ok()) return std::nullopt;
+      into.push_back(std::move(t).value());
+    }
+  }
+  return out;
+}
+
 Status check_inputs(const Session& a, const Session& b, const std::vector<std::vector<Tensor>>& samples) {
   if (a.input_infos() != b.input_infos()) {
     return usage_error("the two models must take the same inputs (count, dtype and shape)");
@@ -238,6 +266,19 @@ Result<CompareReport> compare_models(const ir::Graph& reference, const ir::Graph
     else report.only_in_reference.push_back(names[v].first);
   }
   find_jump(reference, report);
+  if (const auto vectors = framework_vectors(reference); vectors && vectors->second.size() == reference.outputs.size()) {
+    for (const auto& [label, session] : {std::pair<const char*, Session*>{"reference", &ref}, std::pair<const char*, Session*>{"test", &tst}}) {
+      INGOT_TRY_CTX(session->run_in_place(vectors->first), std::string("run the ") + label + " model on the stored test input");
+      for (std::size_t o = 0; o < reference.outputs.size(); ++o) {
+        const Tensor* got = session->value(reference.outputs[o]);
+        const Tensor& want = vectors->second[o];
+        if (got == nullptr || got->shape() != want.shape() || got->dtype() != DType::f32) continue;
+        Accumulator a;
+        a.add(want.data<float>(), got->data<float>());
+        report.framework.push_back({label, a.result(reference.outputs[o], "output")});
+      }
+    }
+  }
   for (auto& [_, c] : classifiers) {
     c.top1 /= static_cast<double>(c.rows);
     c.top5 /= static_cast<double>(c.rows);

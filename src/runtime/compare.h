@@ -48,6 +48,13 @@ struct DetectionAgreement {
   double max_score_delta = 0, mean_score_delta = 0;  // |test - ref| over matched boxes
 };
 
+// A model's outputs on the input stored in the reference file (`convert --test-input`) against
+// the source framework's outputs stored with it (`--test-expected`).
+struct FrameworkCheck {
+  std::string model;  // "reference" or "test"
+  ValueError error;   // name: the output
+};
+
 struct CompareReport {
   std::size_t samples = 0;
   std::vector<ValueError> values;   // in the reference's compute order
@@ -55,6 +62,7 @@ struct CompareReport {
   std::vector<std::string> only_in_reference;  // values the test model does not compute
   std::vector<ClassifierAgreement> classifiers;
   std::vector<DetectionAgreement> detections;
+  std::vector<FrameworkCheck> framework;  // empty unless the reference stores framework outputs
 };
 
 struct CompareOptions {

@@ -149,14 +149,21 @@ Status fold_runs(ir::Graph& graph, std::vector<NamedRun>& runs, const OpRegistry
   return {};
 }
 
-void drop_unreferenced_constants(ir::Graph& graph) {
+std::unordered_set<std::string> referenced_constants(const ir::Graph& graph) {
   std::unordered_set<std::string> used;
   for (const auto& n : graph.nodes) {
     for (const auto& [_, v] : n.attrs) {
       if (const auto* ref = std::get_if<TensorRef>(&v)) used.insert(ref->name);
     }
   }
-  std::erase_if(graph.constants, [&](const ir::Constant& c) { return used.count(c.name) == 0; });
+  return used;
+}
+
+// Drops the constants folding replaced: those nodes referred to before and no longer do.
+// Constants no node ever referred to (stored test vectors) stay.
+void drop_replaced_constants(ir::Graph& graph, const std::unordered_set<std::string>& before) {
+  const auto after = referenced_constants(graph);
+  std::erase_if(graph.constants, [&](const ir::Constant& c) { return before.count(c.name) && !after.count(c.name); });
 }
 
 // The device runs' constants in `storage` (codebook8: layer weights, the rest f16); host
@@ -232,8 +239,9 @@ Result<Compiled> compile(const ir::Graph& graph, const Target& target, const Com
     named.layers = named.nodes;
     runs.push_back(std::move(named));
   }
+  const auto referenced = referenced_constants(out.graph);
   INGOT_TRY(fold_runs(out.graph, runs, registry, out.log));
-  drop_unreferenced_constants(out.graph);
+  drop_replaced_constants(out.graph, referenced);
   INGOT_TRY(store_device_weights(out.graph, runs, storage, registry, options.threads));
   ir::Compilation record;
   record.target = target.name;

@@ -250,5 +250,33 @@ TEST(CompileRealModels, ConvertWithATargetIsConvertThenCompile) {
   EXPECT_NE(r.err.find("--host needs --target"), std::string::npos) << r.err;
 }
 
+
+// A file converted with the source framework's outputs stored (--test-expected, here the
+// oracle's for a committed case) keeps them through compile, and compare checks both models
+// against them on the stored input.
+TEST(CompareCli, ComparesBothModelsWithTheFrameworksStoredOutputs) {
+  TempDir tmp("ingot_compare_framework");
+  const fs::path c = fs::path(INGOT_FIXTURES_DIR) / "keras_cases" / "conv2d_same_s1_relu";
+  auto r = ingot("convert " + (c / "model.h5").string() + " --input-shape 1,9,11,3 --test-input " +
+                 (c / "input_0.npy").string() + " --test-expected " + (c / "expected_0.npy").string() + " -o " +
+                 tmp / "f32.ingot");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = ingot("compile " + tmp / "f32.ingot" + " --target fp16-accelerator -o " + tmp / "f16.ingot");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The stored vectors survive compile: check re-runs them (within f16's error, not 1e-4).
+  r = ingot("check " + tmp / "f16.ingot" + " --atol 0.01 --rtol 0.01");
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  r = ingot("compare " + tmp / "f32.ingot" + " " + tmp / "f16.ingot" + " -i " + (c / "input_0.npy").string() + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const json j = json::parse(r.out);
+  ASSERT_EQ(j["framework"].size(), 2u);
+  EXPECT_EQ(j["framework"][0]["model"], "reference");
+  EXPECT_EQ(j["framework"][1]["model"], "test");
+  // The f32 model agrees with Keras to float rounding; the f16 one to binary16's.
+  EXPECT_GT(j["framework"][0]["snr_db"].get<double>(), 90.0);
+  EXPECT_GT(j["framework"][1]["snr_db"].get<double>(), 50.0);
+  EXPECT_LT(j["framework"][1]["snr_db"].get<double>(), j["framework"][0]["snr_db"].get<double>());
+}
+
 }  // namespace e2e_test_compile_cli
 }  // namespace ingot
