@@ -11,7 +11,10 @@
 
 #include "e2e/cli_util.h"
 #include "e2e/shared_dir.h"
+#include "format/format.h"
 #include "runtime/npy.h"
+#include "runtime/session.h"
+#include "target/compile.h"
 
 namespace ingot {
 namespace e2e_test_keras_cases {
@@ -171,6 +174,75 @@ void run_compiled_case(const Case& c) {
   }
 }
 
+// The case compiled for the fp16 accelerator with codebook8 weights, against the oracle. The
+// bound is the f16 one above with the codebook's rounding of the weights in place of
+// binary16's where it is coarser: e = max(u, the largest |w_q - w| / max |w| of any layer,
+// measured against the same folded weights in f32), and
+// |got - want| <= the case's own tolerance + 2 (R + 1) e (|want| + max |want|).
+void run_codebook8_case(const Case& c) {
+  const std::string name = c.spec["name"];
+  SCOPED_TRACE(name);
+  TempDir tmp("ingot_case_cb8_" + name);
+  std::string shapes;
+  for (const auto& in : c.spec["inputs"]) {
+    std::string dims;
+    for (const auto& d : in["shape"]) dims.append(dims.empty() ? "" : ",").append(std::to_string(d.get<int>()));
+    shapes += " --input-shape " + dims;
+  }
+  const std::string params =
+      c.spec.contains("expect_error") ? " --params " + (c.dir / c.spec["params_override"].get<std::string>()).string() : "";
+  auto r = ingot("convert " + (c.dir / "model.h5").string() + " -o " + tmp / "m.ingot" + shapes + params);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto g = format::read_model(tmp / "m.ingot", default_registry());
+  ASSERT_TRUE(g.ok()) << g.status().message();
+  auto accel = target::find_target("fp16-accelerator", default_registry());
+  ASSERT_TRUE(accel.ok()) << accel.status().message();
+  auto doc = nlohmann::json::parse(accel->text);
+  doc["name"] = "fp16-accelerator-f32";
+  doc["numerics"]["weights"].push_back("f32");
+  auto accel_f32 = target::parse_target(doc.dump(), "fp16-accelerator-f32.json", default_registry());
+  ASSERT_TRUE(accel_f32.ok()) << accel_f32.status().message();
+  target::CompileOptions f32w, cb8;
+  f32w.weights = ir::Storage::raw;
+  cb8.weights = ir::Storage::codebook8;
+  auto folded = target::compile(*g, *accel_f32, f32w, default_registry());
+  auto quantized = target::compile(*g, *accel, cb8, default_registry());
+  ASSERT_TRUE(folded.ok() && quantized.ok()) << folded.status().message() << quantized.status().message();
+  const double u = std::ldexp(1.0, -11);
+  double e = u;
+  for (const auto& k : quantized->graph.constants) {
+    if (k.storage != ir::Storage::codebook8) continue;
+    const ir::Constant* f = folded->graph.find_constant(k.name);
+    ASSERT_NE(f, nullptr) << k.name;
+    const Tensor a = ir::decode_constant(*f).value(), b = ir::decode_constant(k).value();
+    double largest = 0, worst = 0;
+    for (std::size_t i = 0; i < a.data<float>().size(); ++i) {
+      largest = std::max(largest, double(std::fabs(a.data<float>()[i])));
+      worst = std::max(worst, std::fabs(double(a.data<float>()[i]) - b.data<float>()[i]));
+    }
+    if (largest > 0) e = std::max(e, worst / largest);
+  }
+  std::size_t runs = 0;
+  for (const auto& run : quantized->graph.compilation->runs) runs += run.on_device ? 1 : 0;
+  const double k = 2.0 * static_cast<double>(runs + 1) * e;
+  const double atol = c.spec["tolerance"]["atol"], rtol = c.spec["tolerance"]["rtol"];
+  auto session = runtime::Session::plan(quantized->graph, default_registry());
+  ASSERT_TRUE(session.ok()) << session.status().message();
+  std::vector<Tensor> inputs;
+  for (const auto& in : c.spec["inputs"]) inputs.push_back(npy::read((c.dir / in["file"].get<std::string>()).string()).value());
+  auto out = session->run(inputs);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  for (std::size_t i = 0; i < c.spec["outputs"].size(); ++i) {
+    const Tensor want = npy::read((c.dir / c.spec["outputs"][i]["file"].get<std::string>()).string()).value();
+    ASSERT_EQ(out->at(i).shape(), want.shape());
+    double scale = 0;
+    for (float v : want.data<float>()) scale = std::max(scale, static_cast<double>(std::fabs(v)));
+    const Mismatch m = compare(out->at(i), want, atol + k * scale, rtol + k);
+    EXPECT_EQ(m.count, 0u) << "output " << i << " (" << runs << " device runs, e " << e << "): " << m.count << " of "
+                           << want.num_elements() << " elements outside the codebook bound; worst |err| " << m.worst;
+  }
+}
+
 std::vector<Case> committed_cases() { return load_cases(fs::path(INGOT_FIXTURES_DIR) / "keras_cases"); }
 
 std::vector<Case> shared_cases() {
@@ -193,6 +265,11 @@ class SharedKerasCaseForFp16 : public ::testing::TestWithParam<Case> {};
 TEST_P(SharedKerasCaseForFp16, CompiledMatchesTheOracleWithinTheF16Bound) { run_compiled_case(GetParam()); }
 INSTANTIATE_TEST_SUITE_P(Oracle, SharedKerasCaseForFp16, ::testing::ValuesIn(shared_cases()), case_name);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SharedKerasCaseForFp16);
+
+class SharedKerasCaseForCodebook8 : public ::testing::TestWithParam<Case> {};
+TEST_P(SharedKerasCaseForCodebook8, CompiledMatchesTheOracleWithinTheCodebookBound) { run_codebook8_case(GetParam()); }
+INSTANTIATE_TEST_SUITE_P(Oracle, SharedKerasCaseForCodebook8, ::testing::ValuesIn(shared_cases()), case_name);
+GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SharedKerasCaseForCodebook8);
 
 TEST(KerasOracleCases, AllCasesAreThere) {
   EXPECT_GE(committed_cases().size(), 75u);
