@@ -79,19 +79,12 @@ void print_analysis(const CompileFlags& f, const target::Target& t, const target
   }
 }
 
-Result<std::optional<ir::Storage>> storage_flag(const std::string& weights) {
-  if (weights.empty()) return std::optional<ir::Storage>();
-  if (weights == "f32") return std::optional<ir::Storage>(ir::Storage::raw);
-  if (weights == "f16") return std::optional<ir::Storage>(ir::Storage::f16);
-  return std::optional<ir::Storage>(ir::Storage::codebook8);
-}
-
 Status run_compile(const CompileFlags& f) {
   if (!f.check_only && f.output.empty()) return usage_error("-o/--output is required unless --check");
   INGOT_ASSIGN_OR_RETURN(const ir::Graph graph, format::read_model(f.model, default_registry()));
   INGOT_ASSIGN_OR_RETURN(const target::Target t, target::find_target(f.target, default_registry()));
   target::CompileOptions options;
-  INGOT_ASSIGN_OR_RETURN(options.weights, storage_flag(f.weights));
+  options.weights = target::weights_from_name(f.weights);  // CLI11 checked the name; empty: the target's default
   options.partition.host_layers.insert(f.host.begin(), f.host.end());
   options.threads = f.threads;
   INGOT_ASSIGN_OR_RETURN_CTX(const target::Analysis a, target::analyse(graph, t, options.partition, default_registry()),

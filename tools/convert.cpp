@@ -64,17 +64,12 @@ Status convert(const ConvertOptions& o) {
     // its device runs' weights (--storage overrides its default) and the host keeps f32.
     INGOT_ASSIGN_OR_RETURN(const target::Target t, target::find_target(o.target, default_registry()));
     target::CompileOptions options;
-    if (storage == "f32") options.weights = ir::Storage::raw;
-    if (storage == "f16") options.weights = ir::Storage::f16;
-    if (storage == "codebook8") options.weights = ir::Storage::codebook8;
+    options.weights = target::weights_from_name(storage);  // empty: the target's default
     options.partition.host_layers.insert(o.host.begin(), o.host.end());
     INGOT_ASSIGN_OR_RETURN_CTX(target::Compiled compiled, target::compile(graph, t, options, default_registry()),
                                "compile " + quote(o.import.model) + " for " + quote(t.name));
     graph = std::move(compiled.graph);
-    storage = std::string(t.name) + ", device weights " +
-              (graph.compilation->weights == ir::Storage::raw ? std::string("f32")
-               : graph.compilation->weights == ir::Storage::f16 ? std::string("f16")
-                                                                : std::string("codebook8"));
+    storage = t.name + ", device weights " + target::weights_name(graph.compilation->weights);
   }
   if (storage.empty()) storage = "f32";
   if (!o.test_inputs.empty()) {

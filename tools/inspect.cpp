@@ -18,6 +18,7 @@
 #include "kernels/cpu_level.h"
 #include "runtime/session.h"
 #include "plan/plan_graph.h"
+#include "target/target.h"
 #include "tools/commands.h"
 
 namespace ingot::cli {
@@ -116,13 +117,11 @@ ordered_json value_json(const ir::Graph& g, const std::string& name) {
 // compilation record, and the reader accepts no other combination.
 std::uint32_t file_version(const ir::Graph& g) { return g.compilation ? format::kFirstCompiledVersion : 1; }
 
-const char* compiled_storage_name(ir::Storage s) { return s == ir::Storage::raw ? "f32" : storage_name(s); }
-
 ordered_json compilation_json(const ir::Compilation& c) {
   ordered_json j = {{"target", c.target},
                     {"activations", dtype_name(c.activations)},
                     {"accumulation", dtype_name(c.accumulation)},
-                    {"weights", compiled_storage_name(c.weights)}};
+                    {"weights", target::weights_name(c.weights)}};
   j["runs"] = ordered_json::array();
   for (const auto& run : c.runs) {
     j["runs"].push_back({{"device", run.on_device}, {"fusion", run.fusion}, {"nodes", run.nodes},
@@ -136,7 +135,7 @@ void print_compilation(const ir::Compilation& c) {
   std::size_t device = 0;
   for (const auto& run : c.runs) device += run.on_device ? 1 : 0;
   std::cout << "compiled for " << c.target << ": activations " << dtype_name(c.activations) << ", accumulation "
-            << dtype_name(c.accumulation) << ", device weights " << compiled_storage_name(c.weights) << "; " << device
+            << dtype_name(c.accumulation) << ", device weights " << target::weights_name(c.weights) << "; " << device
             << " device runs, " << c.runs.size() - device << " host ops\n";
   for (std::size_t r = 0; r < c.runs.size(); ++r) {
     const auto& run = c.runs[r];

@@ -3,7 +3,6 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 
-#include "format/storage.h"
 #include "target/target.h"
 #include "tools/commands.h"
 
@@ -11,8 +10,6 @@ namespace ingot::cli {
 namespace {
 
 using nlohmann::ordered_json;
-
-const char* storage_name(ir::Storage s) { return s == ir::Storage::raw ? "f32" : format::find_storage(s)->name; }
 
 ordered_json limit_json(const target::Limit& limit) {
   ordered_json j;
@@ -28,11 +25,11 @@ ordered_json target_json(const target::Target& t) {
   j["description"] = t.description;
   j["path"] = t.path;
   ordered_json weights = ordered_json::array();
-  for (ir::Storage s : t.numerics.weights) weights.push_back(storage_name(s));
+  for (ir::Storage s : t.numerics.weights) weights.push_back(target::weights_name(s));
   j["numerics"] = {{"activations", target::numeric_type_name(t.numerics.activations)},
                    {"accumulation", target::numeric_type_name(t.numerics.accumulation)},
                    {"weights", weights},
-                   {"default_weights", storage_name(t.numerics.default_weights)}};
+                   {"default_weights", target::weights_name(t.numerics.default_weights)}};
   if (!t.numerics.source.empty()) j["numerics"]["source"] = t.numerics.source;
   if (t.buffer) {
     j["buffer"] = {{"bytes", t.buffer->bytes}, {"tiling", "width-strips"}, {"channel_block", t.buffer->channel_block},
@@ -61,10 +58,7 @@ ordered_json target_json(const target::Target& t) {
 }
 
 std::string limit_text(const target::Limit& l) {
-  std::string q = target::quantity_name(l.quantity);
-  std::string text = l.min && l.max ? std::to_string(*l.min) + " <= " + q + " <= " + std::to_string(*l.max)
-                     : l.max        ? q + " <= " + std::to_string(*l.max)
-                                    : q + " >= " + std::to_string(*l.min);
+  const std::string text = target::describe_limit(l);
   return l.source.empty() ? text : text + "  [" + l.source + "]";
 }
 
@@ -72,8 +66,8 @@ void print_target(const target::Target& t) {
   std::cout << t.name << ": " << t.description << "\n  file " << t.path << "\n";
   std::cout << "  numerics: activations " << target::numeric_type_name(t.numerics.activations) << ", accumulation "
             << target::numeric_type_name(t.numerics.accumulation) << ", weights";
-  for (ir::Storage s : t.numerics.weights) std::cout << " " << storage_name(s);
-  std::cout << " (default " << storage_name(t.numerics.default_weights) << ")";
+  for (ir::Storage s : t.numerics.weights) std::cout << " " << target::weights_name(s);
+  std::cout << " (default " << target::weights_name(t.numerics.default_weights) << ")";
   if (!t.numerics.source.empty()) std::cout << "  [" << t.numerics.source << "]";
   std::cout << "\n";
   if (t.buffer) {

@@ -14,15 +14,6 @@
 namespace ingot::target {
 namespace {
 
-const char* storage_text(ir::Storage s) {
-  switch (s) {
-    case ir::Storage::raw: return "f32";
-    case ir::Storage::f16: return "f16";
-    case ir::Storage::codebook8: return "codebook8";
-  }
-  return "?";
-}
-
 DType dtype_of(NumericType t) { return t == NumericType::f16 ? DType::f16 : DType::f32; }
 
 // A run as node names, which survive the node removals folding makes.
@@ -224,8 +215,8 @@ Result<Compiled> compile(const ir::Graph& graph, const Target& target, const Com
   const ir::Storage storage = options.weights.value_or(target.numerics.default_weights);
   if (!target.accepts_weights(storage)) {
     std::string accepted;
-    for (ir::Storage s : target.numerics.weights) accepted += (accepted.empty() ? "" : ", ") + std::string(storage_text(s));
-    return usage_error(std::string("--weights ") + storage_text(storage) + ": target " + quote(target.name) +
+    for (ir::Storage s : target.numerics.weights) accepted += (accepted.empty() ? "" : ", ") + std::string(weights_name(s));
+    return usage_error(std::string("--weights ") + weights_name(storage) + ": target " + quote(target.name) +
                        " reads weights as " + accepted);
   }
   INGOT_ASSIGN_OR_RETURN(Analysis a, analyse(graph, target, options.partition, registry));

@@ -82,13 +82,6 @@ Measures measure(const ir::Graph& graph, const ir::Node& node, const OpSchema& s
   return m;
 }
 
-std::string range_text(const Limit& limit) {
-  std::string q = quantity_name(limit.quantity);
-  if (limit.min && limit.max) return std::to_string(*limit.min) + " <= " + q + " <= " + std::to_string(*limit.max);
-  if (limit.max) return q + " <= " + std::to_string(*limit.max);
-  return q + " >= " + std::to_string(*limit.min);
-}
-
 std::string remedy_for(Quantity q, const Limit& limit, const std::string& layer) {
   const std::string host = "or run it on the host (--host " + layer + ")";
   const std::string bound = limit.max ? std::to_string(*limit.max) : std::to_string(*limit.min);
@@ -98,7 +91,7 @@ std::string remedy_for(Quantity q, const Limit& limit, const std::string& layer)
     case Quantity::stride:
     case Quantity::dilation:
     case Quantity::pad:
-      return std::string("change the layer's ") + quantity_name(q) + " to " + range_text(limit) + ", " + host;
+      return std::string("change the layer's ") + quantity_name(q) + " to " + describe_limit(limit) + ", " + host;
     case Quantity::input_width:
     case Quantity::output_width:
       return "split the layer along the width into parts of at most " + bound + " columns (Slice, then Concat), " + host;
@@ -255,7 +248,7 @@ Result<std::vector<Violation>> check_limits(const ir::Graph& graph, const Target
         for (const auto& [what, value] : values_of(limit.quantity, m)) {
           if ((!limit.min || value >= *limit.min) && (!limit.max || value <= *limit.max)) continue;
           found.push_back(Violation{node.name, node.op, quantity_name(limit.quantity), value, what + " " + std::to_string(value),
-                                    range_text(limit) + " " + rule_source(target, limit.source),
+                                    describe_limit(limit) + " " + rule_source(target, limit.source),
                                     remedy_for(limit.quantity, limit, node.name)});
         }
       }

@@ -36,13 +36,6 @@ constexpr QuantityInfo kQuantities[] = {
     {Quantity::output_channels, "output_channels"},
 };
 
-std::optional<ir::Storage> storage_from_name(const std::string& name) {
-  if (name == "f32") return ir::Storage::raw;
-  if (name == "f16") return ir::Storage::f16;
-  if (name == "codebook8") return ir::Storage::codebook8;
-  return std::nullopt;
-}
-
 // valijson's context is a list like {"<root>", "[device_ops]", "[Conv2D]"}: written as the
 // dotted path a user finds in the file ("device_ops.Conv2D").
 std::string field_path(const std::vector<std::string>& context) {
@@ -199,8 +192,8 @@ std::string joined(const std::vector<std::string>& items) {
 void read_numerics(const json& j, Target& t) {
   t.numerics.activations = j.at("activations") == "f16" ? NumericType::f16 : NumericType::f32;
   t.numerics.accumulation = j.at("accumulation") == "f16" ? NumericType::f16 : NumericType::f32;
-  for (const auto& w : j.at("weights")) t.numerics.weights.push_back(*storage_from_name(w.get<std::string>()));
-  t.numerics.default_weights = *storage_from_name(j.at("default_weights").get<std::string>());
+  for (const auto& w : j.at("weights")) t.numerics.weights.push_back(*weights_from_name(w.get<std::string>()));
+  t.numerics.default_weights = *weights_from_name(j.at("default_weights").get<std::string>());
   t.numerics.source = j.value("source", "");
 }
 
@@ -310,6 +303,29 @@ std::filesystem::path executable_dir() {
 }
 
 }  // namespace
+
+const char* weights_name(ir::Storage storage) {
+  switch (storage) {
+    case ir::Storage::raw: return "f32";
+    case ir::Storage::f16: return "f16";
+    case ir::Storage::codebook8: return "codebook8";
+  }
+  return "?";
+}
+
+std::optional<ir::Storage> weights_from_name(std::string_view name) {
+  for (ir::Storage s : {ir::Storage::raw, ir::Storage::f16, ir::Storage::codebook8}) {
+    if (name == weights_name(s)) return s;
+  }
+  return std::nullopt;
+}
+
+std::string describe_limit(const Limit& limit) {
+  const std::string q = quantity_name(limit.quantity);
+  if (limit.min && limit.max) return std::to_string(*limit.min) + " <= " + q + " <= " + std::to_string(*limit.max);
+  if (limit.max) return q + " <= " + std::to_string(*limit.max);
+  return q + " >= " + std::to_string(*limit.min);
+}
 
 const char* numeric_type_name(NumericType type) { return type == NumericType::f16 ? "f16" : "f32"; }
 

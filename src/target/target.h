@@ -102,6 +102,12 @@ struct Target {
   bool accepts_weights(ir::Storage storage) const;
 };
 
+// Weight storages as target files and the CLI name them: "f32" (raw), "f16", "codebook8".
+const char* weights_name(ir::Storage storage);
+std::optional<ir::Storage> weights_from_name(std::string_view name);
+// A limit as its rule reads: "kernel <= 7", "4 <= input_channels <= 256".
+std::string describe_limit(const Limit& limit);
+
 // Parses and checks a target file's text; `origin` (a path) names it in every error.
 Result<Target> parse_target(std::string_view text, const std::string& origin, const OpRegistry& registry);
 Result<Target> load_target_file(const std::filesystem::path& path, const OpRegistry& registry);

@@ -62,18 +62,30 @@ Mismatch compare(const Tensor& got, const Tensor& want, double atol, double rtol
   return m;
 }
 
-void run_case(const Case& c) {
-  const std::string name = c.spec["name"];
-  SCOPED_TRACE(name);
-  TempDir tmp("ingot_case_" + name);
-  const std::string model = (c.dir / "model.h5").string();
-  // Keras models leave the batch open; the cases use batches of 1 to 3, fixed at conversion.
+// The --input-shape arguments fixing the case's batch (Keras leaves it open).
+std::string case_shapes(const Case& c) {
   std::string shapes;
   for (const auto& in : c.spec["inputs"]) {
     std::string dims;
     for (const auto& d : in["shape"]) dims.append(dims.empty() ? "" : ",").append(std::to_string(d.get<int>()));
     shapes += " --input-shape " + dims;
   }
+  return shapes;
+}
+
+// A case saved without its parameters converts with its parameter file.
+std::string case_params(const Case& c) {
+  return c.spec.contains("expect_error") ? " --params " + (c.dir / c.spec["params_override"].get<std::string>()).string()
+                                         : "";
+}
+
+void run_case(const Case& c) {
+  const std::string name = c.spec["name"];
+  SCOPED_TRACE(name);
+  TempDir tmp("ingot_case_" + name);
+  const std::string model = (c.dir / "model.h5").string();
+  // Keras models leave the batch open; the cases use batches of 1 to 3, fixed at conversion.
+  const std::string shapes = case_shapes(c);
   std::string params;
   if (c.spec.contains("expect_error")) {
     // Saved without its parameters: convert must fail naming every layer and key, write
@@ -134,15 +146,8 @@ void run_compiled_case(const Case& c) {
   const std::string name = c.spec["name"];
   SCOPED_TRACE(name);
   TempDir tmp("ingot_case_f16_" + name);
-  // A case saved without its parameters converts with its parameter file (as above).
-  const std::string params =
-      c.spec.contains("expect_error") ? " --params " + (c.dir / c.spec["params_override"].get<std::string>()).string() : "";
-  std::string shapes;
-  for (const auto& in : c.spec["inputs"]) {
-    std::string dims;
-    for (const auto& d : in["shape"]) dims.append(dims.empty() ? "" : ",").append(std::to_string(d.get<int>()));
-    shapes += " --input-shape " + dims;
-  }
+  const std::string params = case_params(c);
+  const std::string shapes = case_shapes(c);
   auto r = ingot("convert " + (c.dir / "model.h5").string() + " --target fp16-accelerator -o " + tmp / "m.ingot" + shapes +
                  params);
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -183,14 +188,8 @@ void run_codebook8_case(const Case& c) {
   const std::string name = c.spec["name"];
   SCOPED_TRACE(name);
   TempDir tmp("ingot_case_cb8_" + name);
-  std::string shapes;
-  for (const auto& in : c.spec["inputs"]) {
-    std::string dims;
-    for (const auto& d : in["shape"]) dims.append(dims.empty() ? "" : ",").append(std::to_string(d.get<int>()));
-    shapes += " --input-shape " + dims;
-  }
-  const std::string params =
-      c.spec.contains("expect_error") ? " --params " + (c.dir / c.spec["params_override"].get<std::string>()).string() : "";
+  const std::string shapes = case_shapes(c);
+  const std::string params = case_params(c);
   auto r = ingot("convert " + (c.dir / "model.h5").string() + " -o " + tmp / "m.ingot" + shapes + params);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto g = format::read_model(tmp / "m.ingot", default_registry());
