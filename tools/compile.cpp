@@ -4,11 +4,15 @@
 // violations at once, exit 7, nothing written), folds batch norm / scale into the device runs'
 // convolutions, stores their weights in the target's storage and writes the compiled file with
 // its compilation record (format version 2). --check stops after the limit check.
+// --emit dv-sdk -o DIR writes instead the DV700 network DMP's dv-sdk runs (src/target/dv700).
+#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "format/format.h"
+#include "ir/passes.h"
 #include "target/compile.h"
+#include "target/dv700/emit.h"
 #include "tools/commands.h"
 
 namespace ingot::cli {
@@ -22,6 +26,9 @@ struct CompileFlags {
   std::string weights;
   std::vector<std::string> host;
   std::string output;
+  std::string emit;     // "ingot" (default) or "dv-sdk"
+  std::string name;     // dv-sdk: the network's name (class C<name>, files <name>_*)
+  bool report = false;  // dv-sdk: print the layers, runs and memory
   bool check_only = false;
   bool json = false;
   int threads = 0;
@@ -79,8 +86,39 @@ void print_analysis(const CompileFlags& f, const target::Target& t, const target
   }
 }
 
+// The network name a dv-sdk build uses: --name, else the model file's stem as a C identifier.
+std::string sdk_name(const CompileFlags& f) {
+  if (!f.name.empty()) return f.name;
+  std::string stem = std::filesystem::path(f.model).stem().string(), out;
+  for (char c : stem) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
+  if (out.empty() || std::isdigit(static_cast<unsigned char>(out[0]))) out = "Net" + out;
+  return out;
+}
+
+// --emit dv-sdk: the network DMP's dv-sdk runs, laid out by the vendor converter's rules.
+Status emit_dv_sdk(const CompileFlags& f, const ir::Graph& graph, const target::Target& t) {
+  if (t.name != "dv700") return usage_error("--emit dv-sdk writes DV700 networks: use --target dv700 (not " + quote(t.name) + ")");
+  if (!f.host.empty()) return usage_error("--host does not apply to --emit dv-sdk: the dv-sdk decides which layers the host runs");
+  const bool codebook8 = f.weights == "codebook8";
+  if (!f.weights.empty() && f.weights != "f16" && !codebook8) return usage_error("--emit dv-sdk writes f16 or codebook8 weights");
+  ir::Graph shaped = graph;
+  INGOT_TRY(ir::infer_shapes(shaped, default_registry()));
+  const std::string name = sdk_name(f);
+  const std::string context = "write the dv-sdk network of " + quote(f.model);
+  INGOT_ASSIGN_OR_RETURN_CTX(const dv700::Network net, dv700::build_network(shaped, default_registry(), {.codebook8 = codebook8}), context);
+  INGOT_ASSIGN_OR_RETURN_CTX(const dv700::SdkFiles files, dv700::emit_sdk(net, name, codebook8, default_registry()), context);
+  if (f.report) std::cout << dv700::describe_network(net, name, codebook8);
+  INGOT_TRY_CTX(dv700::write_sdk(f.output, name, files), context);
+  std::cout << "wrote " << f.output << "/" << name << "_gen.h, " << name << "_gen.cpp, " << name << "_weights.bin: "
+            << net.layers.size() << " layers, weights " << format_bytes(static_cast<std::size_t>(net.weight_size)) << " ("
+            << (codebook8 ? "codebook8" : "f16") << "), I/O buffer " << format_bytes(static_cast<std::size_t>(net.buffer_size))
+            << "\n";
+  return {};
+}
+
 Status run_compile(const CompileFlags& f) {
   if (!f.check_only && f.output.empty()) return usage_error("-o/--output is required unless --check");
+  if (f.emit != "dv-sdk" && (!f.name.empty() || f.report)) return usage_error("--name and --report go with --emit dv-sdk");
   INGOT_ASSIGN_OR_RETURN(const ir::Graph graph, format::read_model(f.model, default_registry()));
   INGOT_ASSIGN_OR_RETURN(const target::Target t, target::find_target(f.target, default_registry()));
   target::CompileOptions options;
@@ -93,6 +131,7 @@ Status run_compile(const CompileFlags& f) {
   if (!f.json) print_analysis(f, t, a);
   INGOT_TRY(target::violations_status(a.violations, t));
   if (f.check_only) return {};
+  if (f.emit == "dv-sdk") return emit_dv_sdk(f, graph, t);
   INGOT_ASSIGN_OR_RETURN_CTX(const target::Compiled compiled, target::compile(graph, t, options, default_registry()),
                              "compile " + quote(f.model) + " for " + quote(t.name));
   INGOT_TRY(format::write_model(f.output, compiled.graph, default_registry()));
@@ -125,6 +164,12 @@ void add_compile_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"f32", "f16", "codebook8"}));
   cmd->add_option("--host", f->host, "run these layers on the host (comma-separated node names)")->delimiter(',');
   cmd->add_option("-o,--output", f->output, "the compiled .ingot file to write");
+  cmd->add_option("--emit", f->emit, "what to write: ingot (a compiled .ingot file, the default) or dv-sdk (the "
+                                     "DV700 network for DMP's dv-sdk: <name>_gen.h, <name>_gen.cpp, <name>_weights.bin "
+                                     "in the folder -o names)")
+      ->check(CLI::IsMember({"ingot", "dv-sdk"}));
+  cmd->add_option("--name", f->name, "dv-sdk: the network's name (class C<name>; default: the model file's stem)");
+  cmd->add_flag("--report", f->report, "dv-sdk: print the layers, their runs, weights and buffer offsets");
   cmd->add_flag("--check", f->check_only, "only partition and check the limits; write nothing");
   cmd->add_flag("--json", f->json, "print the partition and the violations as JSON");
   cmd->add_option("--threads", f->threads, "threads for codebook fitting (default: the machine's cores)")->check(CLI::Range(1, 1024));
