@@ -29,6 +29,7 @@ struct CompileFlags {
   std::string emit;     // "ingot" (default) or "dv-sdk"
   std::string name;     // dv-sdk: the network's name (class C<name>, files <name>_*)
   bool report = false;  // dv-sdk: print the layers, runs and memory
+  bool vendor_compat = false;  // dv-sdk: the vendor converter's bytes where it differs from the device
   bool check_only = false;
   bool json = false;
   int threads = 0;
@@ -105,9 +106,10 @@ Status emit_dv_sdk(const CompileFlags& f, const ir::Graph& graph, const target::
   INGOT_TRY(ir::infer_shapes(shaped, default_registry()));
   const std::string name = sdk_name(f);
   const std::string context = "write the dv-sdk network of " + quote(f.model);
-  INGOT_ASSIGN_OR_RETURN_CTX(const dv700::Network net, dv700::build_network(shaped, default_registry(), {.codebook8 = codebook8}), context);
+  INGOT_ASSIGN_OR_RETURN_CTX(const dv700::Network net, dv700::build_network(shaped, default_registry(), {.codebook8 = codebook8, .vendor_compat = f.vendor_compat}), context);
   INGOT_ASSIGN_OR_RETURN_CTX(const dv700::SdkFiles files, dv700::emit_sdk(net, name, codebook8, default_registry()), context);
   if (f.report) std::cout << dv700::describe_network(net, name, codebook8);
+  for (const auto& note : net.notes) std::cout << "note: " << note << "\n";
   INGOT_TRY_CTX(dv700::write_sdk(f.output, name, files), context);
   std::cout << "wrote " << f.output << "/" << name << "_gen.h, " << name << "_gen.cpp, " << name << "_weights.bin: "
             << net.layers.size() << " layers, weights " << format_bytes(static_cast<std::size_t>(net.weight_size)) << " ("
@@ -118,7 +120,9 @@ Status emit_dv_sdk(const CompileFlags& f, const ir::Graph& graph, const target::
 
 Status run_compile(const CompileFlags& f) {
   if (!f.check_only && f.output.empty()) return usage_error("-o/--output is required unless --check");
-  if (f.emit != "dv-sdk" && (!f.name.empty() || f.report)) return usage_error("--name and --report go with --emit dv-sdk");
+  if (f.emit != "dv-sdk" && (!f.name.empty() || f.report || f.vendor_compat)) {
+    return usage_error("--name, --report and --vendor-compat go with --emit dv-sdk");
+  }
   INGOT_ASSIGN_OR_RETURN(const ir::Graph graph, format::read_model(f.model, default_registry()));
   INGOT_ASSIGN_OR_RETURN(const target::Target t, target::find_target(f.target, default_registry()));
   target::CompileOptions options;
@@ -128,7 +132,9 @@ Status run_compile(const CompileFlags& f) {
   INGOT_ASSIGN_OR_RETURN_CTX(const target::Analysis a, target::analyse(graph, t, options.partition, default_registry()),
                              "compile " + quote(f.model) + " for " + quote(t.name));
   if (f.json && (f.check_only || !a.violations.empty())) std::cout << analysis_json(f, t, a).dump(2) << "\n";
-  if (!f.json) print_analysis(f, t, a);
+  // A dv-sdk network is laid out by the vendor's rules, not by the target's partition: show the
+  // partition only where it explains a violation.
+  if (!f.json && (f.emit != "dv-sdk" || !a.violations.empty() || f.check_only)) print_analysis(f, t, a);
   INGOT_TRY(target::violations_status(a.violations, t));
   if (f.check_only) return {};
   if (f.emit == "dv-sdk") return emit_dv_sdk(f, graph, t);
@@ -170,6 +176,9 @@ void add_compile_command(CLI::App& app, int& exit_code) {
       ->check(CLI::IsMember({"ingot", "dv-sdk"}));
   cmd->add_option("--name", f->name, "dv-sdk: the network's name (class C<name>; default: the model file's stem)");
   cmd->add_flag("--report", f->report, "dv-sdk: print the layers, their runs, weights and buffer offsets");
+  cmd->add_flag("--vendor-compat", f->vendor_compat,
+                "dv-sdk: write exactly what DMP's converter writes, also where the device would compute otherwise "
+                "(a Dense after a device-side Flatten keeps Keras' weight order)");
   cmd->add_flag("--check", f->check_only, "only partition and check the limits; write nothing");
   cmd->add_flag("--json", f->json, "print the partition and the violations as JSON");
   cmd->add_option("--threads", f->threads, "threads for codebook fitting (default: the machine's cores)")->check(CLI::Range(1, 1024));

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <nlohmann/json.hpp>
 
+#include "e2e/bench_models.h"
 #include "e2e/cli_util.h"
 #include "e2e/shared_dir.h"
 #include "e2e/teachable_photo.h"
@@ -66,18 +67,8 @@ std::string expand(const std::string& extra) {
   return out;
 }
 
-// ../shared/bench's MobileNet v1 (seed 1234), generated in scratch as its README asks.
-std::string mobilenet_h5(const TempDir& tmp) {
-  const fs::path bench = tmp / "bench";
-  fs::copy(*testing::shared_dir() / "bench", bench, fs::copy_options::recursive);
-  const std::string cmd = "/usr/bin/python3 " + (bench / "gen_models.py").string() +
-                          " --nets mobilenet_v1 --out " + (bench / "out").string() + " > /dev/null";
-  EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
-  return (bench / "out" / "mobilenet_v1.h5").string();
-}
-
 ir::Graph convert_and_read(const TempDir& tmp, const Model& m, const std::string& storage) {
-  const std::string source = m.path[0] ? (models_dir() / m.path).string() : mobilenet_h5(tmp);
+  const std::string source = m.path[0] ? (models_dir() / m.path).string() : testing::mobilenet_h5(tmp);
   const std::string out = tmp / (std::string(m.key) + "." + storage + ".ingot");
   auto r = ingot("convert " + source + expand(m.extra) + " --storage " + storage + " -o " + out);
   EXPECT_EQ(r.exit_code, 0) << m.key << ": " << r.err;

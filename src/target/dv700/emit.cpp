@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <map>
@@ -64,8 +65,13 @@ std::string c_name(const std::string& s) {
 Result<std::string> c_float(double v, const std::string& what) {
   if (!std::isfinite(v)) return unsupported(what + " is not finite (" + std::to_string(v) + ")");
   if (std::fabs(v) > std::numeric_limits<float>::max()) return unsupported(what + " does not fit a float");
+  // The shortest decimal that reads back as the same float.
+  const float f = static_cast<float>(v);
   char buf[48];
-  std::snprintf(buf, sizeof buf, "%.9g", v);
+  for (int digits = 6; digits <= 9; ++digits) {
+    std::snprintf(buf, sizeof buf, "%.*g", digits, static_cast<double>(f));
+    if (std::strtof(buf, nullptr) == f) break;
+  }
   std::string s = buf;
   if (s.find_first_of(".e") == std::string::npos) s += ".0";
   return s + "f";
@@ -171,10 +177,10 @@ Result<std::string> custom_instance(const Node& n, const CustomStruct& s) {
     const std::string what = "layer " + quote(n.name) + " parameter " + quote(f.name);
     const auto it = n.custom_params.find(f.name);
     const bool set = it != n.custom_params.end();
-    if (f.optional) init << "    ." << "has_" << f.name << " = " << (set ? "true" : "false") << ",\n";
+    if (f.optional) init << "    " << (set ? "true" : "false") << ",  // has_" << f.name << "\n";
     if (!set) {
-      init << "    ." << f.name << " = " << (is_list(f.type) || f.type == AttrType::string ? "nullptr" : "0") << ",\n";
-      if (is_list(f.type)) init << "    ." << f.name << "_count = 0,\n";
+      init << "    " << (is_list(f.type) || f.type == AttrType::string ? "nullptr" : "0") << ",  // " << f.name << " (unset)\n";
+      if (is_list(f.type)) init << "    0,  // " << f.name << "_count\n";
       continue;
     }
     const AttrValue& v = it->second;
@@ -217,12 +223,12 @@ Result<std::string> custom_instance(const Node& n, const CustomStruct& s) {
     if (is_list(f.type)) {
       // An empty list has no array to point at.
       if (count == 0) {
-        init << "    ." << f.name << " = nullptr,\n    ." << f.name << "_count = 0,\n";
+        init << "    nullptr,  // " << f.name << "\n    0,  // " << f.name << "_count\n";
       } else {
-        init << "    ." << f.name << " = " << array << ",\n    ." << f.name << "_count = " << count << ",\n";
+        init << "    " << array << ",  // " << f.name << "\n    " << count << ",  // " << f.name << "_count\n";
       }
     } else {
-      init << "    ." << f.name << " = " << value << ",\n";
+      init << "    " << value << ",  // " << f.name << "\n";
     }
   }
   init << "  };\n";

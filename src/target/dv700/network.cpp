@@ -104,6 +104,16 @@ class Lowering {
       outputs_.push_back(it->second);
     }
     output_nodes = outputs_;
+    net.nchw = nchw_;
+    // A custom layer the device reads from must write what the device reads: fp16 in WHC8.
+    for (Node& n : net.nodes) {
+      if (n.kind != NodeKind::custom) continue;
+      for (int r : n.outputs) {
+        const NodeKind k = net.nodes[static_cast<std::size_t>(r)].kind;
+        if (k != NodeKind::custom && k != NodeKind::softmax && k != NodeKind::flatten) n.device_reads_output = true;
+      }
+      if (n.device_reads_output) n.output_size = 2 * product(n.out_dim);
+    }
     return net;
   }
 
@@ -134,12 +144,14 @@ class Lowering {
     return it->second;
   }
 
-  int add(Node node, const std::string& value) {
+  // Appends a node computing `value` from `input` (the ir value it reads first).
+  int add(Node node, const std::string& value, const std::string& input = {}) {
     node.output_size = 2 * product(node.out_dim);
     if (node.kind == NodeKind::custom) node.output_size *= 2;  // custom layers write fp32
     nodes_.push_back(std::move(node));
     const int index = static_cast<int>(nodes_.size()) - 1;
     value_node_[value] = index;
+    node_input_value_[index] = input;
     return index;
   }
 
@@ -149,16 +161,38 @@ class Lowering {
     return *static_cast<const P*>(b.params.get());
   }
 
-  // The convolution a batch norm, scale or activation folds into: the only reader of its output.
-  Result<Node*> fold_target(const ir::Node& node, const char* what) {
-    INGOT_ASSIGN_OR_RETURN(const int p, producer(node.inputs[0]));
-    Node& conv = nodes_[static_cast<std::size_t>(p)];
-    const bool conv_like = conv.kind == NodeKind::convolution || conv.kind == NodeKind::inner_product;
-    if (!conv_like || readers_[node.inputs[0]] != 1) {
-      return unsupported(std::string("the DV700 runs ") + what +
-                         " only folded into the convolution or dense layer it directly follows (and is the only reader of)");
-    }
+  static bool conv_like(const Node& n) { return n.kind == NodeKind::convolution || n.kind == NodeKind::inner_product; }
+
+  // The convolution a batch norm, scale or activation folds into: the one whose output it is
+  // the only reader of. An activation that only grows (every one the device has but PReLU)
+  // commutes with max pooling, so it also folds through a max pooling into the convolution
+  // before it (Caffe writes conv -> pool -> relu). nullptr when there is none.
+  Node* fold_target(const ir::Node& node, bool monotonic_activation) {
+    const auto it = value_node_.find(node.inputs[0]);
+    if (it == value_node_.end() || readers_[node.inputs[0]] != 1) return nullptr;
+    Node& n = nodes_[static_cast<std::size_t>(it->second)];
+    if (conv_like(n)) return &n;
+    if (!monotonic_activation || n.kind != NodeKind::pooling || !n.max_pool || n.global) return nullptr;
+    const std::string& pooled = node_input_value_.at(it->second);
+    Node& conv = nodes_[static_cast<std::size_t>(n.inputs[0])];
+    if (!conv_like(conv) || readers_[pooled] != 1) return nullptr;
     return &conv;
+  }
+
+  // A node the device computes as a 1x1 depthwise convolution with unit weights, for a batch
+  // norm, scale or activation that follows no convolution (the vendor does this for batch norm).
+  Result<Node*> identity_conv(const ir::Node& node) {
+    INGOT_ASSIGN_OR_RETURN(const int in, producer(node.inputs[0]));
+    const auto dims = nodes_[static_cast<std::size_t>(in)].out_dim;
+    if (dims.size() != 3) return unsupported("a per-channel operation on a flat tensor, which the DV700 convolves only as an image");
+    Node n{.name = node.name, .kind = NodeKind::convolution};
+    n.inputs = {in};
+    n.in_dim = n.out_dim = dims;
+    n.groups = dims[2];
+    n.weights.assign(static_cast<std::size_t>(dims[2]), 1.0f);
+    n.bias.assign(static_cast<std::size_t>(dims[2]), 0.0f);
+    add(std::move(n), node.outputs[0], node.inputs[0]);
+    return &nodes_.back();
   }
 
   Status lower(const ir::Node& node) {
@@ -166,7 +200,7 @@ class Lowering {
     if (op == "Input") {
       Node n{.name = node.name, .kind = NodeKind::input};
       n.in_dim = n.out_dim = dims_of(node.outputs[0]);
-      add(std::move(n), node.outputs[0]);
+      add(std::move(n), node.outputs[0], node.inputs.empty() ? std::string() : node.inputs[0]);
       return {};
     }
     if (op == "Conv2D") return lower_conv(node);
@@ -182,18 +216,9 @@ class Lowering {
     if (op == "Reshape") return lower_reshape(node);
     if (op == "Softmax") return lower_softmax(node);
     if (op == "Pad") return lower_pad(node);
-    if (is_custom(op)) return lower_custom(node);
-    return unsupported("the dv-sdk network has no form for op " + op +
-                       "; run the model on ingot's runtime, or replace the layer before converting");
-  }
-
-  // Layers the host runs through a user callback: the custom classes ingot knows (the SSD
-  // heads, Caffe's detection ops) and the stand-ins for unknown ones.
-  bool is_custom(const std::string& op) const {
-    static const std::set<std::string> known = {"PriorBox",   "CaffePriorBox",   "DetectionOutput", "Normalize",
-                                                "CaffeNormalize", "L2Normalization", "AnchorBoxes", "DecodeDetections"};
-    const OpDef* def = registry_.find(op);
-    return def != nullptr && (known.count(op) || def->schema.python_class || def->schema.open_params);
+    // Everything else the host computes through a callback the user provides, with the layer's
+    // parameters in a typed struct, as the dv-sdk runs custom layers.
+    return lower_custom(node);
   }
 
   Status lower_conv(const ir::Node& node) {
@@ -234,7 +259,7 @@ class Lowering {
     } else if (graph_.find_node(node.name + suffix) != nullptr && node.inputs[0] == node.name + suffix) {
       n.name += "_point";
     }
-    add(std::move(n), node.outputs[0]);
+    add(std::move(n), node.outputs[0], node.inputs.empty() ? std::string() : node.inputs[0]);
     return {};
   }
 
@@ -251,13 +276,18 @@ class Lowering {
     n.weights.assign(w.begin(), w.end());
     n.bias.assign(static_cast<std::size_t>(ws[0]), 0.0f);
     if (p.bias) std::copy(p.bias->data<float>().begin(), p.bias->data<float>().end(), n.bias.begin());
-    add(std::move(n), node.outputs[0]);
+    add(std::move(n), node.outputs[0], node.inputs.empty() ? std::string() : node.inputs[0]);
     return {};
   }
 
   Status lower_batch_norm(const ir::Node& node) {
-    INGOT_ASSIGN_OR_RETURN(Node* conv, fold_target(node, "batch normalization"));
-    if (conv->norm || conv->actfunc >= 0) return unsupported("a second normalization after one convolution");
+    Node* conv = fold_target(node, false);
+    if (conv == nullptr || conv->norm || conv->actfunc >= 0) {
+      INGOT_ASSIGN_OR_RETURN(conv, identity_conv(node));
+    } else {
+      conv->folded.push_back(node.name);
+      value_node_[node.outputs[0]] = value_node_[node.inputs[0]];
+    }
     INGOT_ASSIGN_OR_RETURN(const ops::BatchNormParams p, params<ops::BatchNormParams>(node));
     const std::size_t m = conv->bias.size();
     Normalization norm{.name = node.name};
@@ -272,35 +302,38 @@ class Lowering {
     if (!ok) return unsupported("batch norm parameters that are not one value per output channel");
     norm.epsilon = p.epsilon;
     conv->norm = std::move(norm);
-    conv->folded.push_back(node.name);
-    value_node_[node.outputs[0]] = value_node_[node.inputs[0]];
     return {};
   }
 
   Status lower_scale(const ir::Node& node) {
-    INGOT_ASSIGN_OR_RETURN(Node* conv, fold_target(node, "a channel scale"));
-    if (conv->actfunc >= 0) return unsupported("a scale after the activation of a convolution");
+    Node* conv = fold_target(node, false);
+    if (conv == nullptr || conv->actfunc >= 0 || (conv->norm && !conv->norm->gamma.empty())) {
+      INGOT_ASSIGN_OR_RETURN(conv, identity_conv(node));
+    } else {
+      conv->folded.push_back(node.name);
+      value_node_[node.outputs[0]] = value_node_[node.inputs[0]];
+    }
     INGOT_ASSIGN_OR_RETURN(const ops::ScaleParams p, params<ops::ScaleParams>(node));
     const std::size_t m = conv->bias.size();
     if (static_cast<std::size_t>(p.scale.num_elements()) != m) return unsupported("a scale that is not one value per output channel");
     Normalization norm = conv->norm.value_or(Normalization{.name = node.name});
     const auto s = p.scale.data<float>();
-    if (!norm.gamma.empty()) return unsupported("a second scale after one convolution");
     norm.gamma.assign(s.begin(), s.end());
     if (p.bias) {
       const auto b = p.bias->data<float>();
       norm.beta.assign(b.begin(), b.end());
     }
     conv->norm = std::move(norm);
-    conv->folded.push_back(node.name);
-    value_node_[node.outputs[0]] = value_node_[node.inputs[0]];
     return {};
   }
 
   Status lower_activation(const ir::Node& node) {
-    INGOT_ASSIGN_OR_RETURN(Node* conv, fold_target(node, "an activation"));
-    if (conv->actfunc >= 0) return unsupported("a second activation after one convolution");
     const std::string& op = node.op;
+    Node* conv = fold_target(node, op != "PReLU");
+    const bool folded = conv != nullptr && conv->actfunc < 0;
+    if (!folded) {
+      INGOT_ASSIGN_OR_RETURN(conv, identity_conv(node));
+    }
     if (op == "ReLU") {
       INGOT_ASSIGN_OR_RETURN(const ops::ReLUParams p, params<ops::ReLUParams>(node));
       if (p.threshold != 0.0) return unsupported("a ReLU with a threshold");
@@ -328,8 +361,10 @@ class Lowering {
       conv->actfunc = 4;
     }
     conv->act_name = node.name;
-    conv->folded.push_back(node.name);
-    value_node_[node.outputs[0]] = value_node_[node.inputs[0]];
+    if (folded) {
+      conv->folded.push_back(node.name);
+      value_node_[node.outputs[0]] = value_node_[node.inputs[0]];
+    }
     return {};
   }
 
@@ -362,7 +397,7 @@ class Lowering {
     // Caffe's ceil mode: the device rounds down, so pad the far edges until it gives the size.
     while (out_width(n.in_dim[0], n.kx, n.pad_l, n.pad_r, n.stride_x, 1) < n.out_dim[0]) ++n.pad_r;
     while (out_width(n.in_dim[1], n.ky, n.pad_t, n.pad_b, n.stride_y, 1) < n.out_dim[1]) ++n.pad_b;
-    add(std::move(n), node.outputs[0]);
+    add(std::move(n), node.outputs[0], node.inputs.empty() ? std::string() : node.inputs[0]);
     return {};
   }
 
@@ -383,7 +418,7 @@ class Lowering {
     n.ky = n.in_dim[1];
     n.max_pool = false;
     n.global = true;
-    add(std::move(n), node.outputs[0]);
+    add(std::move(n), node.outputs[0], node.inputs.empty() ? std::string() : node.inputs[0]);
     return {};
   }
 
@@ -397,7 +432,7 @@ class Lowering {
     n.out_dim = dims_of(node.outputs[0]);
     n.ky = p.scales[0];
     n.kx = p.scales[1];
-    add(std::move(n), node.outputs[0]);
+    add(std::move(n), node.outputs[0], node.inputs.empty() ? std::string() : node.inputs[0]);
     return {};
   }
 
@@ -411,7 +446,7 @@ class Lowering {
     n.in_dim = nodes_[static_cast<std::size_t>(n.inputs[0])].out_dim;
     n.out_dim = dims_of(node.outputs[0]);
     if (kind == NodeKind::eltwise && n.out_dim.size() != 3) return unsupported("an element-wise sum of flat tensors");
-    add(std::move(n), node.outputs[0]);
+    add(std::move(n), node.outputs[0], node.inputs.empty() ? std::string() : node.inputs[0]);
     return {};
   }
 
@@ -436,7 +471,7 @@ class Lowering {
     n.in_dim = nodes_[static_cast<std::size_t>(n.inputs[0])].out_dim;
     n.out_dim = dims_of(node.outputs[0]);
     n.concat_axis = static_cast<std::int64_t>(n.out_dim.size()) - 1;
-    add(std::move(n), node.outputs[0]);
+    add(std::move(n), node.outputs[0], node.inputs.empty() ? std::string() : node.inputs[0]);
     return {};
   }
 
@@ -468,7 +503,7 @@ class Lowering {
       n.softmax_axis = axis - 1;
     }
     if (n.softmax_axis < 0) return unsupported("a softmax over the batch axis");
-    add(std::move(n), node.outputs[0]);
+    add(std::move(n), node.outputs[0], node.inputs.empty() ? std::string() : node.inputs[0]);
     return {};
   }
 
@@ -483,6 +518,10 @@ class Lowering {
   }
 
   Status lower_custom(const ir::Node& node) {
+    if (node.inputs.size() != 1) {
+      return unsupported("the dv-sdk hands a host layer one input; this " + node.op + " has " +
+                         std::to_string(node.inputs.size()));
+    }
     Node n{.name = node.name, .kind = NodeKind::custom};
     for (const auto& v : node.inputs) {
       INGOT_ASSIGN_OR_RETURN(const int in, producer(v));
@@ -507,7 +546,7 @@ class Lowering {
       }
     }
     if (node.outputs.size() != 1) return unsupported("a custom layer with several outputs");
-    add(std::move(n), node.outputs[0]);
+    add(std::move(n), node.outputs[0], node.inputs.empty() ? std::string() : node.inputs[0]);
     return {};
   }
 
@@ -524,6 +563,7 @@ class Lowering {
   std::map<std::string, int> value_node_;
   std::map<std::string, int> readers_;
   std::map<std::string, PendingPad> pending_pads_;
+  std::map<int, std::string> node_input_value_;
   std::vector<int> outputs_;
 };
 
@@ -810,6 +850,59 @@ void drop_input_layers(Network& net) {
   std::erase(net.output_layers, -1);
 }
 
+// Where element (x, y, c) of a W x H x C map sits in each order the data can be in.
+std::int64_t hwc_index(std::int64_t x, std::int64_t y, std::int64_t c, std::int64_t w, std::int64_t, std::int64_t ch) {
+  return (y * w + x) * ch + c;
+}
+std::int64_t chw_index(std::int64_t x, std::int64_t y, std::int64_t c, std::int64_t w, std::int64_t h, std::int64_t) {
+  return (c * h + y) * w + x;
+}
+// The device's layout (dv-sdk's "WHC8"): blocks of 8 channels, each x-major, then y, then the
+// block's channels; the last block holds the remaining channels only.
+std::int64_t whc8_index(std::int64_t x, std::int64_t y, std::int64_t c, std::int64_t w, std::int64_t h, std::int64_t ch) {
+  const std::int64_t c0 = c / 8 * 8, block = std::min<std::int64_t>(8, ch - c0);
+  return c0 * w * h + (x * h + y) * block + c % 8;
+}
+
+// A Dense after a Flatten of a W x H x C map reads the map in the order the dv-sdk delivers
+// it: HWC after a host flatten (dv-sdk's remap), WHC8 when the flatten joined the layer before
+// (the device writes WHC8). The graph's weights expect its own order: HWC for Keras, CHW for
+// Caffe. Reorders the weights' columns to match.
+void reorder_dense_inputs(Network& net, bool vendor_compat) {
+  for (Node& dense : net.nodes) {
+    if (dense.kind != NodeKind::inner_product || dense.inputs.size() != 1) continue;
+    const Node& flat = net.nodes[static_cast<std::size_t>(dense.inputs[0])];
+    if (flat.kind != NodeKind::flatten || flat.in_dim.size() != 3 || flat.in_dim[0] * flat.in_dim[1] == 1) continue;
+    const std::int64_t w = flat.in_dim[0], h = flat.in_dim[1], ch = flat.in_dim[2];
+    bool host_flatten = false;
+    for (const Layer& l : net.layers) host_flatten = host_flatten || (l.type == LayerType::flatten && l.node_out == dense.inputs[0]);
+    if (!host_flatten && vendor_compat && !net.nchw) continue;  // the vendor's order
+    const auto source = net.nchw ? chw_index : hwc_index;
+    const auto device = host_flatten ? hwc_index : whc8_index;
+    const std::int64_t in = w * h * ch, m = dense.out_dim.back();
+    if (static_cast<std::int64_t>(dense.weights.size()) != in * m) continue;
+    std::vector<float> reordered(dense.weights.size());
+    bool moved = false;
+    for (std::int64_t y = 0; y < h; ++y) {
+      for (std::int64_t x = 0; x < w; ++x) {
+        for (std::int64_t c = 0; c < ch; ++c) {
+          const std::int64_t from = source(x, y, c, w, h, ch), to = device(x, y, c, w, h, ch);
+          moved = moved || from != to;
+          for (std::int64_t o = 0; o < m; ++o) {
+            reordered[static_cast<std::size_t>(o * in + to)] = dense.weights[static_cast<std::size_t>(o * in + from)];
+          }
+        }
+      }
+    }
+    dense.weights = std::move(reordered);
+    if (moved) {
+      net.notes.push_back("dense " + quote(dense.name) + ": weights reordered from " + (net.nchw ? "CHW" : "HWC") + " to " +
+                          (host_flatten ? "HWC (the host flatten's order)" : "the device's WHC8 order (the flatten runs on the device)") +
+                          (host_flatten || net.nchw ? "" : "; the vendor converter keeps HWC here (--vendor-compat)"));
+    }
+  }
+}
+
 }  // namespace
 
 std::int64_t conv_tiles(const Node& conv) {
@@ -884,6 +977,14 @@ Result<Network> build_network(const ir::Graph& graph, const OpRegistry& registry
     }
   }
   INGOT_TRY(group_layers(net));
+  reorder_dense_inputs(net, options.vendor_compat);
+  for (const Node& n : net.nodes) {
+    if (n.kind != NodeKind::custom) continue;
+    net.notes.push_back("host layer " + quote(n.name) + " (" + n.custom_op + "): provide custom_callback_" + n.custom_op +
+                        " (declared in the header)" +
+                        (n.device_reads_output ? "; it must write fp16 in the device's WHC8 layout, since the device reads it"
+                                               : "; it writes fp32"));
+  }
   mark_outputs(net, lowering.output_nodes);
   allocate(net);
   drop_input_layers(net);

@@ -68,6 +68,7 @@ struct Node {
   // custom layers: the op and its parameters
   std::string custom_op;
   AttrMap custom_params;
+  bool device_reads_output = false;  // a custom layer whose output a device layer reads (fp16, WHC8)
 };
 
 struct Run {
@@ -101,10 +102,17 @@ struct Network {
   std::int64_t weight_size = 0;  // bytes of the weights file
   std::int64_t buffer_size = 0;  // bytes of the I/O buffer
   std::vector<int> output_layers;  // indices into layers, in the order the runtime lists them
+  bool nchw = false;               // the source graph's images are NCHW (Caffe)
+  std::vector<std::string> notes;  // what the user must know: reordered weights, callbacks to write
 };
 
 struct NetworkOptions {
   bool codebook8 = false;  // 8-bit codebook weights (weight_fmt 3) instead of fp16
+  // Reproduce the vendor converter exactly, where it differs from what the device computes:
+  // it feeds a Dense after a Flatten of a map of at most 8 channels (a flatten the device
+  // skips, so the Dense reads the map in the device's WHC8 order) with the weights in Keras'
+  // HWC order. ingot reorders those weights to WHC8 unless this is set.
+  bool vendor_compat = false;
 };
 
 // Lowers a graph (shapes inferred) into the DV700 network. Fails naming the layer for what the
