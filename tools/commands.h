@@ -9,6 +9,7 @@
 #include "frontends/keras/importer.h"
 #include "ingot/status.h"
 #include "runtime/session.h"
+#include "target/target.h"
 
 namespace ingot::cli {
 
@@ -65,6 +66,20 @@ runtime::PlanOptions plan_options(const RuntimeFlags& flags);
 // 0 ok, 1 usage, 2 bad input, 3 verification failed, 4 unsupported, 5 i/o error, 6 internal,
 // 7 the model breaks its target's limits (ingot compile).
 int report(const Status& status);
+
+// --emit dv-sdk (compile and convert): the DV700 network for DMP's dv-sdk, written into the
+// folder `output` (tools/dv_sdk.cpp).
+struct DvSdkFlags {
+  std::string model;    // for messages and the default name
+  std::string output;   // the folder
+  std::string name;     // empty: the model file's stem
+  std::string weights;  // "", "f16" or "codebook8"
+  std::vector<std::string> host;
+  bool report = false;
+  bool vendor_compat = false;
+  int threads = 0;
+};
+Status write_dv_sdk(const DvSdkFlags& flags, const ir::Graph& graph, const target::Target& target);
 
 // Human-readable byte count: "1.5 MiB (1572864 bytes)".
 std::string format_bytes(std::size_t bytes);

@@ -5,14 +5,12 @@
 // convolutions, stores their weights in the target's storage and writes the compiled file with
 // its compilation record (format version 2). --check stops after the limit check.
 // --emit dv-sdk -o DIR writes instead the DV700 network DMP's dv-sdk runs (src/target/dv700).
-#include <filesystem>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "format/format.h"
 #include "ir/passes.h"
 #include "target/compile.h"
-#include "target/dv700/emit.h"
 #include "tools/commands.h"
 
 namespace ingot::cli {
@@ -87,37 +85,6 @@ void print_analysis(const CompileFlags& f, const target::Target& t, const target
   }
 }
 
-// The network name a dv-sdk build uses: --name, else the model file's stem as a C identifier.
-std::string sdk_name(const CompileFlags& f) {
-  if (!f.name.empty()) return f.name;
-  std::string stem = std::filesystem::path(f.model).stem().string(), out;
-  for (char c : stem) out += std::isalnum(static_cast<unsigned char>(c)) ? c : '_';
-  if (out.empty() || std::isdigit(static_cast<unsigned char>(out[0]))) out = "Net" + out;
-  return out;
-}
-
-// --emit dv-sdk: the network DMP's dv-sdk runs, laid out by the vendor converter's rules.
-Status emit_dv_sdk(const CompileFlags& f, const ir::Graph& graph, const target::Target& t) {
-  if (t.name != "dv700") return usage_error("--emit dv-sdk writes DV700 networks: use --target dv700 (not " + quote(t.name) + ")");
-  if (!f.host.empty()) return usage_error("--host does not apply to --emit dv-sdk: the dv-sdk decides which layers the host runs");
-  const bool codebook8 = f.weights == "codebook8";
-  if (!f.weights.empty() && f.weights != "f16" && !codebook8) return usage_error("--emit dv-sdk writes f16 or codebook8 weights");
-  ir::Graph shaped = graph;
-  INGOT_TRY(ir::infer_shapes(shaped, default_registry()));
-  const std::string name = sdk_name(f);
-  const std::string context = "write the dv-sdk network of " + quote(f.model);
-  INGOT_ASSIGN_OR_RETURN_CTX(const dv700::Network net, dv700::build_network(shaped, default_registry(), {.codebook8 = codebook8, .vendor_compat = f.vendor_compat}), context);
-  INGOT_ASSIGN_OR_RETURN_CTX(const dv700::SdkFiles files, dv700::emit_sdk(net, name, codebook8, default_registry()), context);
-  if (f.report) std::cout << dv700::describe_network(net, name, codebook8);
-  for (const auto& note : net.notes) std::cout << "note: " << note << "\n";
-  INGOT_TRY_CTX(dv700::write_sdk(f.output, name, files), context);
-  std::cout << "wrote " << f.output << "/" << name << "_gen.h, " << name << "_gen.cpp, " << name << "_weights.bin: "
-            << net.layers.size() << " layers, weights " << format_bytes(static_cast<std::size_t>(net.weight_size)) << " ("
-            << (codebook8 ? "codebook8" : "f16") << "), I/O buffer " << format_bytes(static_cast<std::size_t>(net.buffer_size))
-            << "\n";
-  return {};
-}
-
 Status run_compile(const CompileFlags& f) {
   if (!f.check_only && f.output.empty()) return usage_error("-o/--output is required unless --check");
   if (f.emit != "dv-sdk" && (!f.name.empty() || f.report || f.vendor_compat)) {
@@ -137,7 +104,11 @@ Status run_compile(const CompileFlags& f) {
   if (!f.json && (f.emit != "dv-sdk" || !a.violations.empty() || f.check_only)) print_analysis(f, t, a);
   INGOT_TRY(target::violations_status(a.violations, t));
   if (f.check_only) return {};
-  if (f.emit == "dv-sdk") return emit_dv_sdk(f, graph, t);
+  if (f.emit == "dv-sdk") {
+    return write_dv_sdk({.model = f.model, .output = f.output, .name = f.name, .weights = f.weights, .host = f.host,
+                         .report = f.report, .vendor_compat = f.vendor_compat, .threads = f.threads},
+                        graph, t);
+  }
   INGOT_ASSIGN_OR_RETURN_CTX(const target::Compiled compiled, target::compile(graph, t, options, default_registry()),
                              "compile " + quote(f.model) + " for " + quote(t.name));
   INGOT_TRY(format::write_model(f.output, compiled.graph, default_registry()));

@@ -1,6 +1,7 @@
 // ingot convert MODEL.h5|deploy.prototxt [--weights model.caffemodel] -o MODEL.ingot [--storage f32|f16|codebook8]
 //               [--input-shape 1,224,224,3 ...] [--params FILE.json] [--keep-unknown] [--plugin lib.so]
 //               [--target NAME [--host LAYER,...]]   (convert, then compile for the target)
+//               [--target dv700 --emit dv-sdk [--name N] -o DIR]   (the dv-sdk network instead)
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -23,6 +24,10 @@ struct ConvertOptions {
   std::string storage;  // empty: f32, or the target's default weights with --target
   std::string target;
   std::vector<std::string> host;
+  std::string emit;  // "ingot" (default) or "dv-sdk"
+  std::string name;
+  bool report = false;
+  bool vendor_compat = false;
   std::vector<std::string> test_inputs;
   std::vector<std::string> test_expected;
   std::vector<std::string> test_layers;
@@ -59,6 +64,15 @@ Status convert(const ConvertOptions& o) {
     if (storage == "codebook8") INGOT_TRY(ir::convert_storage(graph, ir::Storage::codebook8, default_registry()));
   }
   INGOT_ASSIGN_OR_RETURN(auto folded, runtime::fold_shape_only_nodes(graph, default_registry()));
+  if (o.emit == "dv-sdk") {
+    if (o.target.empty()) return usage_error("--emit dv-sdk needs --target dv700");
+    if (!o.test_inputs.empty()) return usage_error("--test-input goes into .ingot files, not dv-sdk networks");
+    INGOT_ASSIGN_OR_RETURN(const target::Target t, target::find_target(o.target, default_registry()));
+    return write_dv_sdk({.model = o.import.model, .output = o.output, .name = o.name, .weights = storage, .host = o.host,
+                         .report = o.report, .vendor_compat = o.vendor_compat},
+                        graph, t);
+  }
+  if (!o.name.empty() || o.report || o.vendor_compat) return usage_error("--name, --report and --vendor-compat go with --emit dv-sdk");
   if (!o.target.empty()) {
     // As `ingot compile` does it, on the converted graph: the target decides the storage of
     // its device runs' weights (--storage overrides its default) and the host keeps f32.
@@ -98,7 +112,7 @@ void add_convert_command(CLI::App& app, int& exit_code) {
   auto* cmd = app.add_subcommand("convert", "Convert a Keras .h5 or Caffe .prototxt (+ .caffemodel) model into an .ingot file");
   auto o = std::make_shared<ConvertOptions>();
   add_import_flags(*cmd, o->import);
-  cmd->add_option("-o,--output", o->output, "the .ingot file to write")->required();
+  cmd->add_option("-o,--output", o->output, "the .ingot file to write (the folder, with --emit dv-sdk)")->required();
   cmd->add_option("--storage", o->storage,
                   "weight storage: f32 (default), f16, or codebook8 (convolution and dense kernels as 256 binary16 "
                   "entries per layer and a u8 index per weight; the other tensors f16)")
@@ -107,6 +121,12 @@ void add_convert_command(CLI::App& app, int& exit_code) {
                   "compile for this target as `ingot compile` does (name or .json file; see `ingot targets`): device "
                   "runs, limit check, folded weights in the target's storage (--storage overrides its default)");
   cmd->add_option("--host", o->host, "with --target: run these layers on the host (comma-separated)")->delimiter(',');
+  cmd->add_option("--emit", o->emit, "with --target dv700: ingot (an .ingot file, the default) or dv-sdk (the DV700 "
+                                     "network for DMP's dv-sdk, written into the folder -o names; see `ingot compile`)")
+      ->check(CLI::IsMember({"ingot", "dv-sdk"}));
+  cmd->add_option("--name", o->name, "dv-sdk: the network's name (default: the model file's stem)");
+  cmd->add_flag("--report", o->report, "dv-sdk: print the layers, runs, weights and buffer offsets");
+  cmd->add_flag("--vendor-compat", o->vendor_compat, "dv-sdk: write exactly what DMP's converter writes (see `ingot compile`)");
   cmd->add_option("--test-input", o->test_inputs, "store a test input .npy in the file (once per model input); `ingot check` re-runs it");
   cmd->add_option("--test-expected", o->test_expected,
                   "reference outputs from the source framework (.npy, once per output), stored instead of ingot's own; "

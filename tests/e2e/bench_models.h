@@ -17,8 +17,8 @@ inline std::string mobilenet_h5(const TempDir& tmp) {
   namespace fs = std::filesystem;
   const fs::path bench = tmp / "bench";
   fs::copy(*shared_dir() / "bench", bench, fs::copy_options::recursive);
-  const std::string cmd = "/usr/bin/python3 " + (bench / "gen_models.py").string() + " --nets mobilenet_v1 --out " +
-                          (bench / "out").string() + " > /dev/null";
+  const std::string cmd = "/usr/bin/python3 " + (bench / "gen_models.py").string() +
+                          " --nets mobilenet_v1 --out " + (bench / "out").string() + " > /dev/null";
   EXPECT_EQ(std::system(cmd.c_str()), 0) << cmd;
   return (bench / "out" / "mobilenet_v1.h5").string();
 }

@@ -32,8 +32,8 @@ using testing::TempDir;
 using Fields = std::map<std::string, std::string>;  // "conf.run[0].m" -> "16"
 
 struct Parsed {
-  std::map<int, Fields> layers;             // Layer_N() bodies
-  std::vector<std::string> initialize;      // the calls of Initialize(), e.g. "ReserveMemory(480, 832)"
+  std::map<int, Fields> layers;         // Layer_N() bodies
+  std::vector<std::string> initialize;  // the calls of Initialize(), e.g. "ReserveMemory(480, 832)"
 };
 
 // Every `lhs = value;` inside each Layer_N() body, and the calls in Initialize().
@@ -41,7 +41,8 @@ Parsed parse_source(const std::string& text) {
   Parsed p;
   static const std::regex layer_start(R"(^void C\w+::Layer_(\d+)\(\))");
   static const std::regex assignment(R"(^\s*([A-Za-z_][\w.\[\]]*)\s*=\s*(.*?);)");
-  static const std::regex call(R"(^\s*(?:if \(!)?((?:ReserveMemory|set_num_layers|set_num_output_layers)\([^)]*\)))");
+  static const std::regex call(
+      R"(^\s*(?:if \(!)?((?:ReserveMemory|set_num_layers|set_num_output_layers)\([^)]*\)))");
   std::istringstream lines(text);
   int layer = -1;
   bool in_init = false;
@@ -61,7 +62,8 @@ Parsed parse_source(const std::string& text) {
     if (in_init && std::regex_search(line, m, call)) p.initialize.push_back(m[1]);
     if (layer >= 0 && std::regex_search(line, m, assignment)) {
       const std::string key = m[1];
-      if (key.find("header.") != std::string::npos) continue;  // sizeof() and the struct version: same code
+      if (key.find("header.") != std::string::npos)
+        continue;  // sizeof() and the struct version: same code
       p.layers[layer][key] = m[2];
     }
   }
@@ -71,13 +73,14 @@ Parsed parse_source(const std::string& text) {
 // The layer table rows of the header: "ID | name | type | dim in | dim out | mem".
 std::vector<std::string> parse_tables(const std::string& header) {
   std::vector<std::string> rows;
-  static const std::regex row(R"(^\s*\| ([0-9-]+) \| ([^|]+) \| ([^|]+) \| ([^|]+) \| ([^|]+) \| - \| ([^|]+) \|)");
+  static const std::regex row(
+      R"(^\s*\| ([0-9-]+) \| ([^|]+) \| ([^|]+) \| ([^|]+) \| ([^|]+) \| - \| ([^|]+) \|)");
   std::istringstream lines(header);
   for (std::string line; std::getline(lines, line);) {
     std::smatch m;
     if (std::regex_search(line, m, row)) {
-      rows.push_back(std::string(m[1]) + "|" + std::string(m[2]) + "|" + std::string(m[3]) + "|" + std::string(m[4]) + "|" +
-                     std::string(m[5]) + "|" + std::string(m[6]));
+      rows.push_back(std::string(m[1]) + "|" + std::string(m[2]) + "|" + std::string(m[3]) + "|" +
+                     std::string(m[4]) + "|" + std::string(m[5]) + "|" + std::string(m[6]));
     }
   }
   return rows;
@@ -92,16 +95,17 @@ fs::path models() { return *testing::shared_dir() / "models"; }
 fs::path reference() { return *testing::shared_dir() / "dv700-reference"; }
 
 struct Case {
-  const char* name;    // the vendor's network name and folder
-  const char* model;   // under ../shared/models; empty: the bench MobileNet v1
-  const char* extra;   // more convert arguments ('@': under ../shared/models)
+  const char* name;   // the vendor's network name and folder
+  const char* model;  // under ../shared/models; empty: the bench MobileNet v1
+  const char* extra;  // more convert arguments ('@': under ../shared/models)
 };
 
 std::string convert_args(const Case& c, const TempDir& tmp) {
   if (c.model[0] == 0) return testing::mobilenet_h5(tmp);
   std::string args = (models() / c.model).string();
   std::istringstream words(c.extra);
-  for (std::string w; words >> w;) args += " " + (w[0] == '@' ? (models() / w.substr(1)).string() : w);
+  for (std::string w; words >> w;)
+    args += " " + (w[0] == '@' ? (models() / w.substr(1)).string() : w);
   return args;
 }
 
@@ -111,15 +115,17 @@ fs::path emit(const Case& c, const TempDir& tmp, const std::string& flags) {
   auto conv = ingot("convert " + convert_args(c, tmp) + " -o " + model);
   EXPECT_EQ(conv.exit_code, 0) << conv.err;
   const fs::path dir = tmp / c.name;
-  auto r = ingot("compile " + model + " --target dv700 --emit dv-sdk --name " + c.name + " " + flags + " -o " + dir.string());
+  auto r = ingot("compile " + model + " --target dv700 --emit dv-sdk --name " + c.name + " " +
+                 flags + " -o " + dir.string());
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return dir;
 }
 
 // g++ -fsyntax-only of a generated network against the stand-in dv-sdk headers.
 void expect_compiles(const fs::path& dir, const std::string& name) {
-  const std::string cmd = "g++ -std=c++11 -fsyntax-only -Wall -Wextra -Werror -I " + std::string(INGOT_FIXTURES_DIR) +
-                          "/dv-sdk -I " + dir.string() + " " + (dir / (name + "_gen.cpp")).string();
+  const std::string cmd = "g++ -std=c++11 -fsyntax-only -Wall -Wextra -Werror -I " +
+                          std::string(INGOT_FIXTURES_DIR) + "/dv-sdk -I " + dir.string() + " " +
+                          (dir / (name + "_gen.cpp")).string();
   const auto r = testing::run_command(cmd);
   EXPECT_EQ(r.exit_code, 0) << cmd << "\n" << r.err;
 }
@@ -143,7 +149,8 @@ TEST_P(DvSdkReference, WeightsAndEveryCommandFieldEqualTheVendors) {
   const fs::path dir = emit(c, tmp, "--vendor-compat");
   const fs::path ref = reference() / c.name;
   const std::string name = c.name;
-  const auto ours_w = bytes_of(dir / (name + "_weights.bin")), ref_w = bytes_of(ref / (name + "_weights.bin"));
+  const auto ours_w = bytes_of(dir / (name + "_weights.bin")),
+             ref_w = bytes_of(ref / (name + "_weights.bin"));
   ASSERT_EQ(ours_w.size(), ref_w.size());
   std::size_t first_diff = ours_w.size();
   for (std::size_t i = 0; i < ours_w.size() && first_diff == ours_w.size(); ++i) {
@@ -164,10 +171,13 @@ TEST_P(DvSdkReference, WeightsAndEveryCommandFieldEqualTheVendors) {
       EXPECT_EQ(it->second, value) << "Layer_" << layer << " " << key;
       ++compared;
     }
-    for (const auto& [key, _] : mine) EXPECT_TRUE(fields.count(key)) << "Layer_" << layer << " sets " << key << " the vendor does not";
+    for (const auto& [key, _] : mine)
+      EXPECT_TRUE(fields.count(key))
+          << "Layer_" << layer << " sets " << key << " the vendor does not";
   }
   EXPECT_GT(compared, 10 * theirs.layers.size());
-  EXPECT_EQ(parse_tables(testing::slurp(dir / (name + "_gen.h"))), parse_tables(testing::slurp(ref / (name + "_gen.h"))));
+  EXPECT_EQ(parse_tables(testing::slurp(dir / (name + "_gen.h"))),
+            parse_tables(testing::slurp(ref / (name + "_gen.h"))));
   expect_compiles(dir, name);
   // The stand-in headers hold what the vendor's code needs too.
   expect_compiles(ref, name);
@@ -189,13 +199,16 @@ TEST(DvSdkDefaults, DenseAfterDeviceFlattenReadsTheDeviceOrder) {
   ASSERT_EQ(ours.size(), ref.size());
   // dense_1's run starts at 320 (its weight_buf.offs): 16 bytes of bias, then the 1x1 tile.
   for (std::size_t i = 0; i < 336; ++i) ASSERT_EQ(ours[i], ref[i]) << "byte " << i;
-  const auto half_at = [](const std::vector<std::uint8_t>& b, std::size_t slot_row, std::size_t slot_col) {
+  const auto half_at = [](const std::vector<std::uint8_t>& b, std::size_t slot_row,
+                          std::size_t slot_col) {
     const std::size_t at = 336 + 2 * (slot_row * 6 + slot_col);
     return static_cast<std::uint16_t>(b[at] | (b[at + 1] << 8));
   };
   // Input channel i of a 1x1 tile sits at row 11 - (i%8)/2*3 - (i%64/8)/3, column
   // (i%8)%2*3 + (i%64/8)%3 (docs/dv700.md). Device channel k = x*6 + y holds Keras' y*6 + x.
-  const auto slot = [](int i) { return std::pair<int, int>{11 - i % 8 / 2 * 3 - i % 64 / 8 / 3, i % 8 % 2 * 3 + i % 64 / 8 % 3}; };
+  const auto slot = [](int i) {
+    return std::pair<int, int>{11 - i % 8 / 2 * 3 - i % 64 / 8 / 3, i % 8 % 2 * 3 + i % 64 / 8 % 3};
+  };
   int moved = 0;
   for (int x = 0; x < 6; ++x) {
     for (int y = 0; y < 6; ++y) {
@@ -206,8 +219,10 @@ TEST(DvSdkDefaults, DenseAfterDeviceFlattenReadsTheDeviceOrder) {
     }
   }
   EXPECT_EQ(moved, 30);
-  EXPECT_EQ(parse_source(testing::slurp(dir / "Dl4jCnnBatchNorm_gen.cpp")).layers,
-            parse_source(testing::slurp(reference() / "Dl4jCnnBatchNorm" / "Dl4jCnnBatchNorm_gen.cpp")).layers);
+  EXPECT_EQ(
+      parse_source(testing::slurp(dir / "Dl4jCnnBatchNorm_gen.cpp")).layers,
+      parse_source(testing::slurp(reference() / "Dl4jCnnBatchNorm" / "Dl4jCnnBatchNorm_gen.cpp"))
+          .layers);
 }
 
 }  // namespace
@@ -273,8 +288,11 @@ struct Decoded {
   std::vector<float> bias, w;
 };
 
-Decoded decode_run(const std::vector<std::uint8_t>& file, std::size_t at, std::int64_t m, std::int64_t c, std::int64_t p) {
-  const auto half = [&](std::size_t i) { return half_to_float(static_cast<std::uint16_t>(file.at(i) | (file.at(i + 1) << 8))); };
+Decoded decode_run(const std::vector<std::uint8_t>& file, std::size_t at, std::int64_t m,
+                   std::int64_t c, std::int64_t p) {
+  const auto half = [&](std::size_t i) {
+    return half_to_float(static_cast<std::uint16_t>(file.at(i) | (file.at(i + 1) << 8)));
+  };
   Decoded d;
   d.bias.resize(static_cast<std::size_t>(m));
   d.w.resize(static_cast<std::size_t>(m * c * p * p));
@@ -282,9 +300,12 @@ Decoded decode_run(const std::vector<std::uint8_t>& file, std::size_t at, std::i
     return d.w[static_cast<std::size_t>(((o * c + i) * p + y) * p + x)];
   };
   std::size_t pos = at;
-  const auto tile = [&](int row, int col) { return half(pos + static_cast<std::size_t>(2 * (row * 6 + col))); };
+  const auto tile = [&](int row, int col) {
+    return half(pos + static_cast<std::size_t>(2 * (row * 6 + col)));
+  };
   for (std::int64_t m0 = 0; m0 < m; m0 += 8) {
-    for (std::int64_t o = m0; o < std::min(m0 + 8, m); ++o) d.bias[static_cast<std::size_t>(o)] = half(pos + static_cast<std::size_t>(2 * (o - m0)));
+    for (std::int64_t o = m0; o < std::min(m0 + 8, m); ++o)
+      d.bias[static_cast<std::size_t>(o)] = half(pos + static_cast<std::size_t>(2 * (o - m0)));
     pos += 16;
     const std::int64_t group = p == 1 ? 64 : 8;
     for (std::int64_t c0 = 0; c0 < c; c0 += group) {
@@ -331,7 +352,8 @@ Decoded decode_run(const std::vector<std::uint8_t>& file, std::size_t at, std::i
 }
 
 bool near_fp16(double got, double want) {
-  return std::fabs(got - want) <= std::fabs(want) * (std::ldexp(1.0, -11) + std::ldexp(1.0, -22)) + std::ldexp(1.0, -25);
+  return std::fabs(got - want) <=
+         std::fabs(want) * (std::ldexp(1.0, -11) + std::ldexp(1.0, -22)) + std::ldexp(1.0, -25);
 }
 
 // The model's weights of a Conv2D or Dense node as the device stores them ([m][c][p][p]) and
@@ -364,7 +386,8 @@ Expected expected_weights(const ir::Graph& g, const ir::Node& n) {
     // A zero padding before the convolution (Keras ZeroPadding2D) is part of its padding.
     for (const auto& pad : g.nodes) {
       if (pad.op != "Pad" || pad.outputs[0] != n.inputs[0]) continue;
-      const auto& amounts = std::get<std::vector<std::int64_t>>(pad.attrs.at("pads"));  // begins, then ends; NHWC
+      const auto& amounts =
+          std::get<std::vector<std::int64_t>>(pad.attrs.at("pads"));  // begins, then ends; NHWC
       e.pads[0] += amounts[1];
       e.pads[1] += amounts[2];
       e.pads[2] += amounts[5];
@@ -385,16 +408,19 @@ Expected expected_weights(const ir::Graph& g, const ir::Node& n) {
   }
   e.bias.assign(static_cast<std::size_t>(e.m), 0.0);
   if (b != nullptr) {
-    for (std::int64_t o = 0; o < e.m; ++o) e.bias[static_cast<std::size_t>(o)] = b->data<float>()[static_cast<std::size_t>(o)];
+    for (std::int64_t o = 0; o < e.m; ++o)
+      e.bias[static_cast<std::size_t>(o)] = b->data<float>()[static_cast<std::size_t>(o)];
   }
   // A BatchNorm reading this node's output folds in.
   for (const auto& bn : g.nodes) {
     if (bn.op != "BatchNorm" || bn.inputs[0] != n.outputs[0]) continue;
-    const Tensor *mean = tensor(bn, "mean"), *var = tensor(bn, "variance"), *gamma = tensor(bn, "scale"), *beta = tensor(bn, "offset");
+    const Tensor *mean = tensor(bn, "mean"), *var = tensor(bn, "variance"),
+                 *gamma = tensor(bn, "scale"), *beta = tensor(bn, "offset");
     const double eps = std::get<double>(bn.attrs.at("epsilon"));
     const std::size_t per = static_cast<std::size_t>(e.c * e.p * e.p);
     for (std::size_t o = 0; o < static_cast<std::size_t>(e.m); ++o) {
-      const double f = (gamma ? gamma->data<float>()[o] : 1.0) / std::sqrt(double(var->data<float>()[o]) + eps);
+      const double f =
+          (gamma ? gamma->data<float>()[o] : 1.0) / std::sqrt(double(var->data<float>()[o]) + eps);
       for (std::size_t j = 0; j < per; ++j) e.w[o * per + j] *= f;
       e.bias[o] = (e.bias[o] - mean->data<float>()[o]) * f + (beta ? beta->data<float>()[o] : 0.0);
     }
@@ -404,7 +430,8 @@ Expected expected_weights(const ir::Graph& g, const ir::Node& n) {
 
 const Case kVendorFails[] = {
     {"MnistFunctionalKeras28", "mnist-functional-keras28/model_qg_exp_original.hdf5", ""},
-    {"CaffeLeNet", "caffe-lenet/lenet.prototxt", "--weights @caffe-lenet/lenet_iter_10000.caffemodel"},
+    {"CaffeLeNet", "caffe-lenet/lenet.prototxt",
+     "--weights @caffe-lenet/lenet_iter_10000.caffemodel"},
     {"CaffeCifar10Full", "caffe-cifar10-full-v1/cifar10_full.prototxt",
      "--weights @caffe-cifar10-full-v1/cifar10_full_iter_70000.caffemodel"},
 };
@@ -424,8 +451,9 @@ TEST_P(DvSdkRules, FieldsAndWeightsFollowTheVendorsRulesAndTheModel) {
   const auto file = bytes_of(dir / (name + "_weights.bin"));
   const auto reserve = call_args(src.initialize, "ReserveMemory");
   ASSERT_EQ(reserve.size(), 2u);
-  EXPECT_EQ(reserve[0], static_cast<std::int64_t>(file.size()));                                   // rule 2
-  EXPECT_EQ(call_args(src.initialize, "set_num_layers").at(0), static_cast<std::int64_t>(src.layers.size()));
+  EXPECT_EQ(reserve[0], static_cast<std::int64_t>(file.size()));  // rule 2
+  EXPECT_EQ(call_args(src.initialize, "set_num_layers").at(0),
+            static_cast<std::int64_t>(src.layers.size()));
   ASSERT_FALSE(src.layers.empty());
 
   std::int64_t weight_offset = 0;
@@ -433,33 +461,40 @@ TEST_P(DvSdkRules, FieldsAndWeightsFollowTheVendorsRulesAndTheModel) {
   // Rule 4 on the layers' (input offset, output region): each input is the output of the last
   // earlier layer that wrote at that offset, and no layer in between overwrites any of it.
   std::vector<std::pair<std::int64_t, std::int64_t>> outputs;  // per layer: offset, size
-  for (const auto& [index, f] : src.layers) outputs.emplace_back(field(f, "layer.output_offs"), field(f, "layer.output_size"));
+  for (const auto& [index, f] : src.layers)
+    outputs.emplace_back(field(f, "layer.output_offs"), field(f, "layer.output_size"));
   const auto check_read = [&](int reader, std::int64_t offs) {
     int producer = -1;
     for (int j = reader - 1; j >= 0 && producer < 0; --j) {
       if (outputs[static_cast<std::size_t>(j)].first == offs) producer = j;
     }
     if (producer < 0) {
-      EXPECT_EQ(reader, 0) << "Layer_" << reader << " reads offset " << offs << ", which no earlier layer wrote";
+      EXPECT_EQ(reader, 0) << "Layer_" << reader << " reads offset " << offs
+                           << ", which no earlier layer wrote";
       return;
     }
     const auto [p_offs, p_size] = outputs[static_cast<std::size_t>(producer)];
     for (int k = producer + 1; k < reader; ++k) {
       const auto [k_offs, k_size] = outputs[static_cast<std::size_t>(k)];
       EXPECT_FALSE(k_offs < p_offs + p_size && p_offs < k_offs + k_size)
-          << "Layer_" << k << " overwrites the output of Layer_" << producer << " before Layer_" << reader << " reads it";
+          << "Layer_" << k << " overwrites the output of Layer_" << producer << " before Layer_"
+          << reader << " reads it";
     }
   };
   for (const auto& [index, f] : src.layers) {
     const std::string type = f.at("layer.type");
-    const std::int64_t in_offs = field(f, "layer.input_offs"), out_offs = field(f, "layer.output_offs");
+    const std::int64_t in_offs = field(f, "layer.input_offs"),
+                       out_offs = field(f, "layer.output_offs");
     const std::int64_t out_size = field(f, "layer.output_size");
     std::int64_t elements = 1;
-    for (int d = 0; d < field(f, "layer.output_dim_size"); ++d) elements *= field(f, "layer.output_dim[" + std::to_string(d) + "]");
-    EXPECT_EQ(out_size, elements * (f.at("layer.is_f32_output") == "true" ? 4 : 2)) << "Layer_" << index;  // rule 5
-    EXPECT_LE(out_offs + out_size, reserve[1]) << "Layer_" << index;                                       // rule 4
+    for (int d = 0; d < field(f, "layer.output_dim_size"); ++d)
+      elements *= field(f, "layer.output_dim[" + std::to_string(d) + "]");
+    EXPECT_EQ(out_size, elements * (f.at("layer.is_f32_output") == "true" ? 4 : 2))
+        << "Layer_" << index;                                         // rule 5
+    EXPECT_LE(out_offs + out_size, reserve[1]) << "Layer_" << index;  // rule 4
     check_read(index, in_offs);
-    if (f.count("conf.output_mode") && f.at("conf.output_mode") == "1") check_read(index, field(f, "conf.eltwise_buf.offs"));
+    if (f.count("conf.output_mode") && f.at("conf.output_mode") == "1")
+      check_read(index, field(f, "conf.eltwise_buf.offs"));
     if (type != "LT_CONV") continue;
     EXPECT_EQ(field(f, "conf.w"), field(f, "layer.input_dim[0]"));  // rule 1
     EXPECT_EQ(field(f, "conf.h"), field(f, "layer.input_dim[1]"));
@@ -468,14 +503,18 @@ TEST_P(DvSdkRules, FieldsAndWeightsFollowTheVendorsRulesAndTheModel) {
     EXPECT_EQ(field(f, "conf.output_buf.offs"), out_offs);
     for (int r = 0; f.count("conf.run[" + std::to_string(r) + "].m"); ++r) {
       const std::string run = "conf.run[" + std::to_string(r) + "].";
-      EXPECT_EQ(field(f, run + "weight_buf.offs"), weight_offset) << "Layer_" << index << " run " << r;  // rule 2
+      EXPECT_EQ(field(f, run + "weight_buf.offs"), weight_offset)
+          << "Layer_" << index << " run " << r;  // rule 2
       if (field(f, run + "conv_enable") == 0) continue;
       const std::string id = std::to_string(index) + "-" + std::to_string(r);
-      const auto row = std::find_if(rows.begin(), rows.end(), [&](const Row& x) { return x.id == id && x.type != "Pooling"; });
+      const auto row = std::find_if(rows.begin(), rows.end(), [&](const Row& x) {
+        return x.id == id && x.type != "Pooling";
+      });
       ASSERT_NE(row, rows.end()) << id;
       // Keras' SeparableConv2D X is "X/depthwise" then "X" in the graph, X and X_point here.
       const ir::Node* node = graph->find_node(row->name + "/depthwise");
-      if (node == nullptr && row->name.ends_with("_point")) node = graph->find_node(row->name.substr(0, row->name.size() - 6));
+      if (node == nullptr && row->name.ends_with("_point"))
+        node = graph->find_node(row->name.substr(0, row->name.size() - 6));
       if (node == nullptr) node = graph->find_node(row->name);
       ASSERT_NE(node, nullptr) << row->name;
       const Expected e = expected_weights(*graph, *node);
@@ -484,11 +523,15 @@ TEST_P(DvSdkRules, FieldsAndWeightsFollowTheVendorsRulesAndTheModel) {
       EXPECT_EQ(field(f, run + "p"), e.kx | (e.kx != e.ky ? e.ky << 8 : 0)) << row->name;
       EXPECT_EQ(field(f, run + "conv_stride"), e.strides[1] | (e.strides[0] << 8)) << row->name;
       // pads are top, left, bottom, right in the graph; left | right | top | bottom on the device
-      EXPECT_EQ(field(f, run + "conv_pad"), e.pads[1] | (e.pads[3] << 8) | (e.pads[0] << 16) | (e.pads[2] << 24)) << row->name;
+      EXPECT_EQ(field(f, run + "conv_pad"),
+                e.pads[1] | (e.pads[3] << 8) | (e.pads[0] << 16) | (e.pads[2] << 24))
+          << row->name;
       const std::int64_t mem = std::stoll(row->mem);
       ASSERT_LE(static_cast<std::size_t>(weight_offset + mem), file.size());
-      const Decoded d = decode_run(file, static_cast<std::size_t>(weight_offset), e.m, e.c, e.p);  // rule 3
-      for (std::size_t o = 0; o < d.bias.size(); ++o) EXPECT_TRUE(near_fp16(d.bias[o], e.bias[o])) << row->name << " bias " << o;
+      const Decoded d =
+          decode_run(file, static_cast<std::size_t>(weight_offset), e.m, e.c, e.p);  // rule 3
+      for (std::size_t o = 0; o < d.bias.size(); ++o)
+        EXPECT_TRUE(near_fp16(d.bias[o], e.bias[o])) << row->name << " bias " << o;
       if (node->op == "Dense") {
         std::vector<float> got(d.w.begin(), d.w.end()), want;
         for (double v : e.w) want.push_back(half_to_float(float_to_half(static_cast<float>(v))));

@@ -96,7 +96,7 @@ Result<Group> Group::group(const std::string& name) const {
   Handle g(H5Gopen2(handle_.get(), name.c_str(), H5P_DEFAULT));
   if (!g.valid()) return bad_input("read " + where(name) + ": must be a group, got another object");
   std::string child = path_ + (path_ == "/" ? "" : "/") + name;
-  return Group(std::move(g), file_, child);
+  return Group(std::move(g), file_, child, map_);
 }
 
 Result<std::string> Group::string_attr(const std::string& name) const {
@@ -138,12 +138,29 @@ Result<Tensor> Group::read_f32(const std::string& name) const {
   }
   Shape shape(std::move(sdims));
   INGOT_TRY_CTX(validate_shape(shape), what);
+  if (auto view = mapped_f32(ds.get(), shape)) return std::move(*view);
   INGOT_ASSIGN_OR_RETURN(Tensor t, Tensor::allocate(DType::f32, shape));
   // HDF5 converts any stored float type (f16, f64, big-endian) to native f32 on read.
   if (t.num_elements() > 0 && H5Dread(ds.get(), H5T_NATIVE_FLOAT, H5S_ALL, H5S_ALL, H5P_DEFAULT, t.mutable_bytes()) < 0) {
     return bad_input(what + ": cannot read its data (truncated or corrupt file?)");
   }
   return t;
+}
+
+std::optional<Tensor> Group::mapped_f32(hid_t dataset, const Shape& shape) const {
+  if (map_ == nullptr || shape.num_elements() == 0) return std::nullopt;
+  Handle type(H5Dget_type(dataset));
+  if (H5Tequal(type.get(), H5T_IEEE_F32LE) <= 0) return std::nullopt;
+  Handle dcpl(H5Dget_create_plist(dataset));
+  if (!dcpl.valid() || H5Pget_layout(dcpl.get()) != H5D_CONTIGUOUS || H5Pget_nfilters(dcpl.get()) != 0) return std::nullopt;
+  const haddr_t offset = H5Dget_offset(dataset);
+  const std::size_t bytes = static_cast<std::size_t>(shape.num_elements()) * sizeof(float);
+  const auto file = map_->bytes();
+  if (offset == HADDR_UNDEF || offset % alignof(float) != 0 || H5Dget_storage_size(dataset) != bytes ||
+      offset > file.size() || bytes > file.size() - offset) {
+    return std::nullopt;
+  }
+  return Tensor::view(DType::f32, shape, file.data() + offset, map_);
 }
 
 Result<Group> open_file(const std::string& path) {
@@ -160,7 +177,9 @@ Result<Group> open_file(const std::string& path) {
   Handle root(H5Gopen2(file.get(), "/", H5P_DEFAULT));
   if (!root.valid()) return bad_input(what + ": cannot open its root group");
   // The root group keeps the file open (HDF5 closes the file when its last object closes).
-  return Group(std::move(root), path, "/");
+  // The mapping serves contiguous datasets without a copy; without it every read copies.
+  auto map = MappedFile::open(path);
+  return Group(std::move(root), path, "/", map.ok() ? *map : nullptr);
 }
 
 }  // namespace ingot::keras::h5

@@ -2,6 +2,11 @@
 // Every call reports failures as Status values naming the file and the object path.
 #pragma once
 
+#include <memory>
+#include <optional>
+
+#include "core/mapped_file.h"
+
 #include <hdf5.h>
 
 #include <optional>
@@ -42,8 +47,8 @@ class Handle {
 // A group (the file's root is a group too) with the file path for messages.
 class Group {
  public:
-  Group(Handle handle, std::string file, std::string path)
-      : handle_(std::move(handle)), file_(std::move(file)), path_(std::move(path)) {}
+  Group(Handle handle, std::string file, std::string path, std::shared_ptr<const MappedFile> map = nullptr)
+      : handle_(std::move(handle)), file_(std::move(file)), path_(std::move(path)), map_(std::move(map)) {}
 
   const std::string& file() const { return file_; }
   const std::string& path() const { return path_; }
@@ -59,15 +64,20 @@ class Group {
   Result<std::vector<std::string>> string_list_attr(const std::string& name) const;
 
   // The dataset at `name` (a path relative to this group) as f32; float64 and float16 are
-  // converted. Shape and size are validated before reading.
+  // converted. Shape and size are validated before reading. A contiguous, unfiltered
+  // little-endian f32 dataset (what Keras writes) comes as a read-only view of the mapped file,
+  // not a copy.
   Result<Tensor> read_f32(const std::string& name) const;
 
   std::string where(const std::string& child = "") const;  // "file 'm.h5' object '/a/b'"
 
  private:
+  std::optional<Tensor> mapped_f32(hid_t dataset, const Shape& shape) const;
+
   Handle handle_;
   std::string file_;
   std::string path_;
+  std::shared_ptr<const MappedFile> map_;  // the whole file, for zero-copy reads; may be null
 };
 
 // Opens an HDF5 file read-only; the Group returned is its root.

@@ -64,7 +64,8 @@ std::string c_name(const std::string& s) {
 
 Result<std::string> c_float(double v, const std::string& what) {
   if (!std::isfinite(v)) return unsupported(what + " is not finite (" + std::to_string(v) + ")");
-  if (std::fabs(v) > std::numeric_limits<float>::max()) return unsupported(what + " does not fit a float");
+  if (std::fabs(v) > std::numeric_limits<float>::max())
+    return unsupported(what + " does not fit a float");
   // The shortest decimal that reads back as the same float.
   const float f = static_cast<float>(v);
   char buf[48];
@@ -78,7 +79,8 @@ Result<std::string> c_float(double v, const std::string& what) {
 }
 
 Result<std::string> c_int(std::int64_t v, const std::string& what) {
-  if (v < std::numeric_limits<std::int32_t>::min() || v > std::numeric_limits<std::int32_t>::max()) {
+  if (v < std::numeric_limits<std::int32_t>::min() ||
+      v > std::numeric_limits<std::int32_t>::max()) {
     return unsupported(what + " = " + std::to_string(v) + " does not fit the struct's int32_t");
   }
   return std::to_string(v);
@@ -99,20 +101,31 @@ struct CustomStruct {
 
 const char* c_type(AttrType t) {
   switch (t) {
-    case AttrType::int_: return "int32_t";
-    case AttrType::float_: return "float";
-    case AttrType::bool_: return "bool";
-    case AttrType::string: return "const char*";
-    case AttrType::int_list: return "const int32_t*";
-    case AttrType::float_list: return "const float*";
-    case AttrType::string_list: return "const char* const*";
-    default: return "void*";
+    case AttrType::int_:
+      return "int32_t";
+    case AttrType::float_:
+      return "float";
+    case AttrType::bool_:
+      return "bool";
+    case AttrType::string:
+      return "const char*";
+    case AttrType::int_list:
+      return "const int32_t*";
+    case AttrType::float_list:
+      return "const float*";
+    case AttrType::string_list:
+      return "const char* const*";
+    default:
+      return "void*";
   }
 }
 
-bool is_list(AttrType t) { return t == AttrType::int_list || t == AttrType::float_list || t == AttrType::string_list; }
+bool is_list(AttrType t) {
+  return t == AttrType::int_list || t == AttrType::float_list || t == AttrType::string_list;
+}
 
-Result<std::map<std::string, CustomStruct>> custom_structs(const Network& net, const OpRegistry& registry) {
+Result<std::map<std::string, CustomStruct>> custom_structs(const Network& net,
+                                                           const OpRegistry& registry) {
   std::map<std::string, CustomStruct> out;
   for (const Node& n : net.nodes) {
     if (n.kind != NodeKind::custom || out.count(n.custom_op)) continue;
@@ -135,7 +148,9 @@ Result<std::map<std::string, CustomStruct>> custom_structs(const Network& net, c
       }
     }
     for (const auto& f : s.fields) {
-      if (!is_identifier(f.name)) return unsupported("custom op " + n.custom_op + " parameter " + quote(f.name) + " is not a C identifier");
+      if (!is_identifier(f.name))
+        return unsupported("custom op " + n.custom_op + " parameter " + quote(f.name) +
+                           " is not a C identifier");
     }
     out.emplace(n.custom_op, std::move(s));
   }
@@ -144,18 +159,22 @@ Result<std::map<std::string, CustomStruct>> custom_structs(const Network& net, c
 
 std::string custom_struct_text(const CustomStruct& s) {
   std::ostringstream o;
-  o << "// Parameters of the custom layer " << s.op << ", one instance per layer (its Layer_N() below).\n"
+  o << "// Parameters of the custom layer " << s.op
+    << ", one instance per layer (its Layer_N() below).\n"
     << "// Lists are a pointer and a count, so layers of one class may differ in length; a\n"
     << "// parameter the model may leave unset has a has_<name> flag.\n";
   o << "struct custom_param_" << c_name(s.op) << " {\n";
   for (const auto& f : s.fields) {
-    if (f.optional) o << "  bool has_" << f.name << ";  // false: " << f.name << " is unset (None)\n";
+    if (f.optional)
+      o << "  bool has_" << f.name << ";  // false: " << f.name << " is unset (None)\n";
     o << "  " << c_type(f.type) << " " << f.name << ";  // " << attr_type_name(f.type) << "\n";
-    if (is_list(f.type)) o << "  uint32_t " << f.name << "_count;  // elements of " << f.name << "\n";
+    if (is_list(f.type))
+      o << "  uint32_t " << f.name << "_count;  // elements of " << f.name << "\n";
   }
   o << "};\n\n";
   o << "// The host computes " << s.op << " layers: provide this function.\n";
-  o << "void custom_callback_" << c_name(s.op) << "(fpga_layer &layer, void *custom_param, uint8_t *io_ptr);\n\n";
+  o << "void custom_callback_" << c_name(s.op)
+    << "(fpga_layer &layer, void *custom_param, uint8_t *io_ptr);\n\n";
   return o.str();
 }
 
@@ -179,7 +198,8 @@ Result<std::string> custom_instance(const Node& n, const CustomStruct& s) {
     const bool set = it != n.custom_params.end();
     if (f.optional) init << "    " << (set ? "true" : "false") << ",  // has_" << f.name << "\n";
     if (!set) {
-      init << "    " << (is_list(f.type) || f.type == AttrType::string ? "nullptr" : "0") << ",  // " << f.name << " (unset)\n";
+      init << "    " << (is_list(f.type) || f.type == AttrType::string ? "nullptr" : "0")
+           << ",  // " << f.name << " (unset)\n";
       if (is_list(f.type)) init << "    0,  // " << f.name << "_count\n";
       continue;
     }
@@ -202,15 +222,19 @@ Result<std::string> custom_instance(const Node& n, const CustomStruct& s) {
     } else if (const auto* il = std::get_if<std::vector<std::int64_t>>(&v)) {
       count = il->size();
       if (f.type == AttrType::float_list) {
-        INGOT_ASSIGN_OR_RETURN(const std::string body, list_init(*il, [&](std::int64_t x) { return c_float(static_cast<double>(x), what); }));
+        INGOT_ASSIGN_OR_RETURN(const std::string body, list_init(*il, [&](std::int64_t x) {
+                                 return c_float(static_cast<double>(x), what);
+                               }));
         arrays << "  static const float " << array << "[] = " << body << ";\n";
       } else {
-        INGOT_ASSIGN_OR_RETURN(const std::string body, list_init(*il, [&](std::int64_t x) { return c_int(x, what); }));
+        INGOT_ASSIGN_OR_RETURN(const std::string body,
+                               list_init(*il, [&](std::int64_t x) { return c_int(x, what); }));
         arrays << "  static const int32_t " << array << "[] = " << body << ";\n";
       }
     } else if (const auto* fl = std::get_if<std::vector<double>>(&v)) {
       count = fl->size();
-      INGOT_ASSIGN_OR_RETURN(const std::string body, list_init(*fl, [&](double x) { return c_float(x, what); }));
+      INGOT_ASSIGN_OR_RETURN(const std::string body,
+                             list_init(*fl, [&](double x) { return c_float(x, what); }));
       arrays << "  static const float " << array << "[] = " << body << ";\n";
     } else if (const auto* sl = std::get_if<std::vector<std::string>>(&v)) {
       count = sl->size();
@@ -225,7 +249,8 @@ Result<std::string> custom_instance(const Node& n, const CustomStruct& s) {
       if (count == 0) {
         init << "    nullptr,  // " << f.name << "\n    0,  // " << f.name << "_count\n";
       } else {
-        init << "    " << array << ",  // " << f.name << "\n    " << count << ",  // " << f.name << "_count\n";
+        init << "    " << array << ",  // " << f.name << "\n    " << count << ",  // " << f.name
+             << "_count\n";
       }
     } else {
       init << "    " << value << ",  // " << f.name << "\n";
@@ -252,14 +277,15 @@ std::string layer_table(const Network& net, std::size_t index, bool codebook8) {
   o << "  /*!\n\n  Layer description\n\n"
     << "  | ID | Layers | Type | Dim In | Dim Out | Param | Mem |\n"
     << "  | :- | :- | :-: | :-: | :-: | :-: | :-: |\n";
-  o << "  | " << index << " | FPGA-Layer | " << layer_type_name(l.type) << " | " << tuple(node_at(net, l.node_in).in_dim) << " | "
-    << tuple(node_at(net, l.node_out).out_dim) << " | - | - |\n";
+  o << "  | " << index << " | FPGA-Layer | " << layer_type_name(l.type) << " | "
+    << tuple(node_at(net, l.node_in).in_dim) << " | " << tuple(node_at(net, l.node_out).out_dim)
+    << " | - | - |\n";
   for (std::size_t r = 0; r < l.runs.size(); ++r) {
     for (int n : {l.runs[r].conv, l.runs[r].pool}) {
       if (n < 0) continue;
       const Node& node = node_at(net, n);
-      o << "  | " << index << "-" << r << " | " << node.name << " | " << node_kind_name(node.kind) << " | " << tuple(node.in_dim)
-        << " | " << tuple(node.out_dim) << " | - | ";
+      o << "  | " << index << "-" << r << " | " << node.name << " | " << node_kind_name(node.kind)
+        << " | " << tuple(node.in_dim) << " | " << tuple(node.out_dim) << " | - | ";
       if (n == l.runs[r].conv) {
         o << conv_weight_size(node, codebook8);
       } else {
@@ -290,7 +316,9 @@ std::uint32_t pads_word(const Node& n) {
   return static_cast<std::uint32_t>(n.pad_l | (n.pad_r << 8) | (n.pad_t << 16) | (n.pad_b << 24));
 }
 
-std::uint32_t pair_word(std::int64_t x, std::int64_t y) { return static_cast<std::uint32_t>((x & 0xff) | ((y & 0xff) << 8)); }
+std::uint32_t pair_word(std::int64_t x, std::int64_t y) {
+  return static_cast<std::uint32_t>((x & 0xff) | ((y & 0xff) << 8));
+}
 
 RunFields run_fields(const Network& net, const Layer& layer, const Run& run, bool codebook8) {
   RunFields f;
@@ -302,7 +330,8 @@ RunFields run_fields(const Network& net, const Layer& layer, const Run& run, boo
     f.conv_pad = pads_word(c);
     f.conv_stride = pair_word(c.stride_x, c.stride_y);
     // 0 selects the device's non-dilated mode.
-    f.conv_dilation = c.dilation_x != 1 || c.dilation_y != 1 ? pair_word(c.dilation_x, c.dilation_y) : 0;
+    f.conv_dilation =
+        c.dilation_x != 1 || c.dilation_y != 1 ? pair_word(c.dilation_x, c.dilation_y) : 0;
     if (c.actfunc >= 0) {
       f.actfunc = c.actfunc;
       f.actfunc_param = float_to_half(static_cast<float>(c.act_param));
@@ -326,14 +355,16 @@ RunFields run_fields(const Network& net, const Layer& layer, const Run& run, boo
   const int out = run.pool >= 0 ? run.pool : run.conv;
   f.m = node_at(net, out).out_dim.back();
   // A pooling merged behind a concatenation pools this run's own channels.
-  if (in != out && std::find(node_at(net, out).inputs.begin(), node_at(net, out).inputs.end(), in) == node_at(net, out).inputs.end()) {
+  if (in != out && std::find(node_at(net, out).inputs.begin(), node_at(net, out).inputs.end(),
+                             in) == node_at(net, out).inputs.end()) {
     f.m = node_at(net, in).out_dim.back();
   }
   (void)layer;
   return f;
 }
 
-void layer_fields(std::ostringstream& o, const Network& net, const Layer& l, std::size_t index, int& output_index) {
+void layer_fields(std::ostringstream& o, const Network& net, const Layer& l, std::size_t index,
+                  int& output_index) {
   const Node& in = node_at(net, l.node_in);
   const Node& out = node_at(net, l.node_out);
   o << "  fpga_layer& layer = get_layer(" << index << ");\n";
@@ -342,7 +373,8 @@ void layer_fields(std::ostringstream& o, const Network& net, const Layer& l, std
   o << "  layer.input_offs = " << (l.input_offsets.empty() ? 0 : l.input_offsets[0]) << ";\n";
   o << "  layer.output_offs = " << l.output_offset << ";\n";
   o << "  layer.output_size = " << out.output_size << ";\n";
-  for (std::size_t d = 0; d < in.in_dim.size(); ++d) o << "  layer.input_dim[" << d << "] = " << in.in_dim[d] << ";\n";
+  for (std::size_t d = 0; d < in.in_dim.size(); ++d)
+    o << "  layer.input_dim[" << d << "] = " << in.in_dim[d] << ";\n";
   o << "  layer.input_dim_size = " << in.in_dim.size() << ";\n";
   std::int64_t elements = 1;
   for (std::size_t d = 0; d < out.out_dim.size(); ++d) {
@@ -352,10 +384,12 @@ void layer_fields(std::ostringstream& o, const Network& net, const Layer& l, std
   o << "  layer.output_dim_size = " << out.out_dim.size() << ";\n";
   o << "  layer.is_output = " << (l.is_output ? "true" : "false") << ";\n";
   o << "  layer.is_f32_output = " << (out.output_size == 4 * elements ? "true" : "false") << ";\n";
-  o << "  layer.is_input_hw_layout = " << (l.input_from_conv ? "true" : "false") << ";  // input in the device's layout\n";
+  o << "  layer.is_input_hw_layout = " << (l.input_from_conv ? "true" : "false")
+    << ";  // input in the device's layout\n";
   if (l.type == LayerType::softmax) {
     for (int n : l.nodes) {
-      if (node_at(net, n).kind == NodeKind::softmax) o << "  layer.softmax_axis = " << node_at(net, n).softmax_axis << ";\n";
+      if (node_at(net, n).kind == NodeKind::softmax)
+        o << "  layer.softmax_axis = " << node_at(net, n).softmax_axis << ";\n";
     }
   }
   if (l.type == LayerType::custom) {
@@ -369,8 +403,8 @@ void layer_fields(std::ostringstream& o, const Network& net, const Layer& l, std
   if (l.is_output) o << "  output_layers_[" << output_index++ << "] = &layer;\n";
 }
 
-void conv_layer(std::ostringstream& o, const Network& net, const Layer& l, std::size_t index, std::int64_t& weight_offset,
-                bool codebook8) {
+void conv_layer(std::ostringstream& o, const Network& net, const Layer& l, std::size_t index,
+                std::int64_t& weight_offset, bool codebook8) {
   const Node& in = node_at(net, l.node_in);
   o << "  dmp_dv_cmdraw_conv_v1& conf_v1 = get_layer(" << index << ").conv_conf_v1;\n"
     << "  conf_v1.header.size = sizeof(conf_v1);\n"
@@ -380,8 +414,10 @@ void conv_layer(std::ostringstream& o, const Network& net, const Layer& l, std::
     << "  conf.header.size = sizeof(conf);\n"
     << "  conf.header.device_type = DMP_DV_DEV_CONV;\n"
     << "  conf.header.version = 0;\n";
-  o << "  conf.topo = " << hex(l.topo) << ";  // bit i: run i writes to external memory (else the unified buffer)\n";
-  if (l.tiles > 1) o << "  // the largest run needs " << l.tiles << " tiles of the 640 KB unified buffer\n";
+  o << "  conf.topo = " << hex(l.topo)
+    << ";  // bit i: run i writes to external memory (else the unified buffer)\n";
+  if (l.tiles > 1)
+    o << "  // the largest run needs " << l.tiles << " tiles of the 640 KB unified buffer\n";
   o << "  conf.w = " << in.in_dim[0] << ";  // input width\n"
     << "  conf.h = " << in.in_dim[1] << ";  // input height\n"
     << "  conf.z = 1;  // input depth\n"
@@ -390,7 +426,8 @@ void conv_layer(std::ostringstream& o, const Network& net, const Layer& l, std::
     << "  conf.input_buf.offs = " << (l.input_offsets.empty() ? 0 : l.input_offsets[0]) << ";\n"
     << "  conf.output_buf.mem = io_mem_;\n"
     << "  conf.output_buf.offs = " << l.output_offset << ";\n";
-  const bool eltwise = l.runs[0].pool >= 0 && node_at(net, l.runs[0].pool).kind == NodeKind::eltwise;
+  const bool eltwise =
+      l.runs[0].pool >= 0 && node_at(net, l.runs[0].pool).kind == NodeKind::eltwise;
   if (eltwise) {
     o << "  conf.eltwise_buf.mem = io_mem_;\n"
       << "  conf.eltwise_buf.offs = " << l.input_offsets.at(1) << ";  // the second addend\n"
@@ -411,50 +448,66 @@ void conv_layer(std::ostringstream& o, const Network& net, const Layer& l, std::
     }
     o << "\n";
     o << run << "m = " << f.m << ";  // output channels\n"
-      << run << "conv_enable = " << f.conv_enable << ";  // 1: convolution, 3: depthwise/grouped, 0: none\n"
-      << run << "p = " << hex(f.p) << ";  // kernel width | height << 8 (height only when it differs)\n"
+      << run << "conv_enable = " << f.conv_enable
+      << ";  // 1: convolution, 3: depthwise/grouped, 0: none\n"
+      << run << "p = " << hex(f.p)
+      << ";  // kernel width | height << 8 (height only when it differs)\n"
       << run << "pz = 1;  // kernel depth\n"
       << run << "weight_buf.mem = weights_mem_;\n"
       << run << "weight_buf.offs = " << weight_offset << ";\n"
-      << run << "weight_fmt = " << f.weight_fmt << ";  // 1: fp16 compact stream, 3: 8-bit codebook stream\n"
-      << run << "conv_pad = " << hex(f.conv_pad) << ";  // left | right << 8 | top << 16 | bottom << 24\n"
+      << run << "weight_fmt = " << f.weight_fmt
+      << ";  // 1: fp16 compact stream, 3: 8-bit codebook stream\n"
+      << run << "conv_pad = " << hex(f.conv_pad)
+      << ";  // left | right << 8 | top << 16 | bottom << 24\n"
       << run << "conv_stride = " << hex(f.conv_stride) << ";  // x | y << 8\n"
       << run << "conv_dilation = " << hex(f.conv_dilation) << ";  // x | y << 8; 0: not dilated\n"
-      << run << "pool_enable = " << f.pool_enable << ";  // 0: none, 1: max, 2: average (and add), 4: upsampling\n"
+      << run << "pool_enable = " << f.pool_enable
+      << ";  // 0: none, 1: max, 2: average (and add), 4: upsampling\n"
       << run << "pool_size = " << hex(f.pool_size) << ";  // width | height << 8\n"
       << run << "pool_stride = " << hex(f.pool_stride) << ";  // x | y << 8\n"
-      << run << "pool_pad = " << hex(f.pool_pad) << ";  // left | right << 8 | top << 16 | bottom << 24\n"
-      << run << "pool_avg_param = " << hex(f.pool_avg_param) << ";  // fp16 1 / window for average pooling\n"
+      << run << "pool_pad = " << hex(f.pool_pad)
+      << ";  // left | right << 8 | top << 16 | bottom << 24\n"
+      << run << "pool_avg_param = " << hex(f.pool_avg_param)
+      << ";  // fp16 1 / window for average pooling\n"
       << run << "actfunc = " << f.actfunc
-      << ";  // 0: none, 1: tanh, 2: leaky ReLU (ReLU: slope 0), 3: sigmoid, 4: PReLU, 5: ELU, 6: ReLU6\n"
+      << ";  // 0: none, 1: tanh, 2: leaky ReLU (ReLU: slope 0), 3: sigmoid, 4: PReLU, 5: ELU, 6: "
+         "ReLU6\n"
       << run << "actfunc_param = " << hex(f.actfunc_param) << ";  // fp16 leaky ReLU slope\n"
       << run << "rectifi_en = 0;\n";
-    if (l.runs[r].conv >= 0) weight_offset += conv_weight_size(node_at(net, l.runs[r].conv), codebook8);
+    if (l.runs[r].conv >= 0)
+      weight_offset += conv_weight_size(node_at(net, l.runs[r].conv), codebook8);
   }
 }
 
 }  // namespace
 
-Result<SdkFiles> emit_sdk(const Network& net, const std::string& name, bool codebook8, const OpRegistry& registry) {
-  if (!is_identifier(name)) return usage_error("network name " + quote(name) + " must be a C identifier (it names the class C" + name + ")");
+Result<SdkFiles> emit_sdk(const Network& net, const std::string& name, bool codebook8,
+                          const OpRegistry& registry, int threads) {
+  if (!is_identifier(name))
+    return usage_error("network name " + quote(name) +
+                       " must be a C identifier (it names the class C" + name + ")");
   INGOT_ASSIGN_OR_RETURN(const auto structs, custom_structs(net, registry));
   SdkFiles files;
   std::ostringstream h;
-  h << "// DV700 network " << name << " for DMP's dv-sdk, written by ingot (`ingot compile --emit dv-sdk`).\n"
-    << "// Weights: " << name << "_weights.bin (" << (codebook8 ? "8-bit codebook" : "fp16") << ", " << net.weight_size
-    << " bytes); I/O buffer: " << net.buffer_size << " bytes.\n"
+  h << "// DV700 network " << name
+    << " for DMP's dv-sdk, written by ingot (`ingot compile --emit dv-sdk`).\n"
+    << "// Weights: " << name << "_weights.bin (" << (codebook8 ? "8-bit codebook" : "fp16") << ", "
+    << net.weight_size << " bytes); I/O buffer: " << net.buffer_size << " bytes.\n"
     << "#pragma once\n\n#include \"dmp_network.h\"\n\n";
   for (const auto& [_, s] : structs) h << custom_struct_text(s);
   h << "class C" << name << " : public CDMP_Network {\n private:\n";
   for (std::size_t i = 0; i < net.layers.size(); ++i) h << layer_table(net, i, codebook8);
-  h << "\n public:\n  virtual bool Initialize();\n  C" << name << "();\n  virtual ~C" << name << "();\n};\n";
+  h << "\n public:\n  virtual bool Initialize();\n  C" << name << "();\n  virtual ~C" << name
+    << "();\n};\n";
   files.header = h.str();
 
   std::ostringstream s;
-  s << "// DV700 network " << name << " for DMP's dv-sdk, written by ingot.\n\n#include \"" << name << "_gen.h\"\n\n";
+  s << "// DV700 network " << name << " for DMP's dv-sdk, written by ingot.\n\n#include \"" << name
+    << "_gen.h\"\n\n";
   s << "C" << name << "::C" << name << "() {}\n\nC" << name << "::~C" << name << "() {}\n\n";
   s << "bool C" << name << "::Initialize() {\n"
-    << "  if (!ReserveMemory(" << net.weight_size << ", " << net.buffer_size << ")) {\n    return false;\n  }\n\n"
+    << "  if (!ReserveMemory(" << net.weight_size << ", " << net.buffer_size
+    << ")) {\n    return false;\n  }\n\n"
     << "  set_num_layers(" << net.layers.size() << ");\n"
     << "  set_num_output_layers(" << net.output_layers.size() << ");\n\n";
   for (std::size_t i = 0; i < net.layers.size(); ++i) s << "  Layer_" << i << "();\n";
@@ -468,13 +521,17 @@ Result<SdkFiles> emit_sdk(const Network& net, const std::string& name, bool code
     s << "\nvoid C" << name << "::Layer_" << i << "() {\n";
     if (l.type == LayerType::custom) {
       const Node& c = node_at(net, l.node_in);
-      INGOT_ASSIGN_OR_RETURN_CTX(const std::string inst, custom_instance(c, structs.at(c.custom_op)), "custom layer " + quote(c.name));
+      INGOT_ASSIGN_OR_RETURN_CTX(const std::string inst,
+                                 custom_instance(c, structs.at(c.custom_op)),
+                                 "custom layer " + quote(c.name));
       s << inst << "\n";
     }
     if (l.type == LayerType::copy_concatenate) {
       s << "  static fpga_layer* input_layers[] = {";
       for (int in : l.layer_in) {
-        if (in < 0) return unsupported("concatenation " + quote(node_at(net, l.node_in).name) + " of the network input");
+        if (in < 0)
+          return unsupported("concatenation " + quote(node_at(net, l.node_in).name) +
+                             " of the network input");
         s << "&layers_[" << in << "], ";
       }
       s << "};\n\n";
@@ -487,10 +544,10 @@ Result<SdkFiles> emit_sdk(const Network& net, const std::string& name, bool code
     s << "}\n\n";
   }
   files.source = s.str();
-  INGOT_ASSIGN_OR_RETURN(files.weights, pack_weights(net, codebook8));
+  INGOT_ASSIGN_OR_RETURN(files.weights, pack_weights(net, codebook8, threads));
   if (static_cast<std::int64_t>(files.weights.size()) != net.weight_size) {
-    return internal_error("packed " + std::to_string(files.weights.size()) + " weight bytes, the layers address " +
-                          std::to_string(net.weight_size));
+    return internal_error("packed " + std::to_string(files.weights.size()) +
+                          " weight bytes, the layers address " + std::to_string(net.weight_size));
   }
   return files;
 }
@@ -500,9 +557,12 @@ Status write_sdk(const std::string& dir, const std::string& name, const SdkFiles
   std::filesystem::create_directories(dir, ec);
   if (ec) return io_error("cannot create output folder " + quote(dir) + ": " + ec.message());
   const std::filesystem::path base(dir);
-  const auto text = [](const std::string& t) { return std::as_bytes(std::span(t.data(), t.size())); };
-  INGOT_TRY(write_file_atomic((base / (name + "_weights.bin")).string(),
-                              std::as_bytes(std::span(files.weights.data(), files.weights.size()))));
+  const auto text = [](const std::string& t) {
+    return std::as_bytes(std::span(t.data(), t.size()));
+  };
+  INGOT_TRY(
+      write_file_atomic((base / (name + "_weights.bin")).string(),
+                        std::as_bytes(std::span(files.weights.data(), files.weights.size()))));
   INGOT_TRY(write_file_atomic((base / (name + "_gen.h")).string(), text(files.header)));
   INGOT_TRY(write_file_atomic((base / (name + "_gen.cpp")).string(), text(files.source)));
   return {};
@@ -512,16 +572,18 @@ std::string describe_network(const Network& net, const std::string& name, bool c
   std::ostringstream o;
   std::size_t device = 0;
   for (const Layer& l : net.layers) device += l.type == LayerType::convolution ? 1 : 0;
-  o << "dv-sdk network C" << name << ": " << net.layers.size() << " layers (" << device << " device, "
-    << net.layers.size() - device << " host), weights " << net.weight_size << " bytes ("
-    << (codebook8 ? "8-bit codebook" : "fp16") << "), I/O buffer " << net.buffer_size << " bytes\n";
+  o << "dv-sdk network C" << name << ": " << net.layers.size() << " layers (" << device
+    << " device, " << net.layers.size() - device << " host), weights " << net.weight_size
+    << " bytes (" << (codebook8 ? "8-bit codebook" : "fp16") << "), I/O buffer " << net.buffer_size
+    << " bytes\n";
   for (std::size_t i = 0; i < net.layers.size(); ++i) {
     const Layer& l = net.layers[i];
     const Node& out = node_at(net, l.node_out);
-    o << "  layer " << i << "  " << (l.type == LayerType::convolution ? "device" : "host  ") << "  " << layer_type_name(l.type)
-      << "  " << tuple(node_at(net, l.node_in).in_dim) << " -> " << tuple(out.out_dim) << "  out @" << l.output_offset << " ("
-      << out.output_size << " B)";
-    if (l.type == LayerType::convolution) o << "  runs " << l.runs.size() << "  tiles " << l.tiles << "  topo " << hex(l.topo);
+    o << "  layer " << i << "  " << (l.type == LayerType::convolution ? "device" : "host  ") << "  "
+      << layer_type_name(l.type) << "  " << tuple(node_at(net, l.node_in).in_dim) << " -> "
+      << tuple(out.out_dim) << "  out @" << l.output_offset << " (" << out.output_size << " B)";
+    if (l.type == LayerType::convolution)
+      o << "  runs " << l.runs.size() << "  tiles " << l.tiles << "  topo " << hex(l.topo);
     if (l.is_output) o << "  [output]";
     o << "\n";
     for (std::size_t r = 0; r < l.runs.size(); ++r) {

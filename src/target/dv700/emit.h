@@ -15,13 +15,15 @@
 namespace ingot::dv700 {
 
 struct SdkFiles {
-  std::string header;   // <name>_gen.h
-  std::string source;   // <name>_gen.cpp
+  std::string header;                 // <name>_gen.h
+  std::string source;                 // <name>_gen.cpp
   std::vector<std::uint8_t> weights;  // <name>_weights.bin
 };
 
 // `name` must be a C identifier: it names the class and the files.
-Result<SdkFiles> emit_sdk(const Network& net, const std::string& name, bool codebook8, const OpRegistry& registry);
+// `threads` pack the weights (0: the machine's cores).
+Result<SdkFiles> emit_sdk(const Network& net, const std::string& name, bool codebook8,
+                          const OpRegistry& registry, int threads = 0);
 
 // Writes the three files into `dir` (created if missing), each to a temporary name first, so
 // a failure leaves no half-written file.

@@ -13,43 +13,68 @@ namespace ingot::dv700 {
 
 const char* node_kind_name(NodeKind kind) {
   switch (kind) {
-    case NodeKind::input: return "Input";
-    case NodeKind::convolution: return "Convolution";
-    case NodeKind::inner_product: return "InnerProduct";
-    case NodeKind::pooling: return "Pooling";
-    case NodeKind::upsampling: return "UpSampling";
-    case NodeKind::eltwise: return "Eltwise";
-    case NodeKind::concat: return "Concat";
-    case NodeKind::flatten: return "Flatten";
-    case NodeKind::reshape: return "Reshape";
-    case NodeKind::softmax: return "SoftMax";
-    case NodeKind::custom: return "Custom";
+    case NodeKind::input:
+      return "Input";
+    case NodeKind::convolution:
+      return "Convolution";
+    case NodeKind::inner_product:
+      return "InnerProduct";
+    case NodeKind::pooling:
+      return "Pooling";
+    case NodeKind::upsampling:
+      return "UpSampling";
+    case NodeKind::eltwise:
+      return "Eltwise";
+    case NodeKind::concat:
+      return "Concat";
+    case NodeKind::flatten:
+      return "Flatten";
+    case NodeKind::reshape:
+      return "Reshape";
+    case NodeKind::softmax:
+      return "SoftMax";
+    case NodeKind::custom:
+      return "Custom";
   }
   return "?";
 }
 
 const char* layer_type_name(LayerType type) {
   switch (type) {
-    case LayerType::input: return "Input";
-    case LayerType::convolution: return "Convolution";
-    case LayerType::flatten: return "Flatten";
-    case LayerType::concatenate: return "Concatenate";
-    case LayerType::copy_concatenate: return "CopyConcatenate";
-    case LayerType::softmax: return "SoftMax";
-    case LayerType::custom: return "Custom";
+    case LayerType::input:
+      return "Input";
+    case LayerType::convolution:
+      return "Convolution";
+    case LayerType::flatten:
+      return "Flatten";
+    case LayerType::concatenate:
+      return "Concatenate";
+    case LayerType::copy_concatenate:
+      return "CopyConcatenate";
+    case LayerType::softmax:
+      return "SoftMax";
+    case LayerType::custom:
+      return "Custom";
   }
   return "?";
 }
 
 const char* layer_type_code(LayerType type) {
   switch (type) {
-    case LayerType::input: return "LT_INPUT";
-    case LayerType::convolution: return "LT_CONV";
-    case LayerType::flatten: return "LT_FLATTEN";
-    case LayerType::concatenate: return "LT_CONCAT";
-    case LayerType::copy_concatenate: return "LT_COPY_CONCAT";
-    case LayerType::softmax: return "LT_SOFTMAX";
-    case LayerType::custom: return "LT_CUSTOM";
+    case LayerType::input:
+      return "LT_INPUT";
+    case LayerType::convolution:
+      return "LT_CONV";
+    case LayerType::flatten:
+      return "LT_FLATTEN";
+    case LayerType::concatenate:
+      return "LT_CONCAT";
+    case LayerType::copy_concatenate:
+      return "LT_COPY_CONCAT";
+    case LayerType::softmax:
+      return "LT_SOFTMAX";
+    case LayerType::custom:
+      return "LT_CUSTOM";
   }
   return "?";
 }
@@ -70,8 +95,8 @@ std::int64_t product(const std::vector<std::int64_t>& dims) {
 }
 
 // Output width of a convolution window sweep, rounded down.
-std::int64_t out_width(std::int64_t w, std::int64_t k, std::int64_t pad_a, std::int64_t pad_b, std::int64_t stride,
-                       std::int64_t dilation) {
+std::int64_t out_width(std::int64_t w, std::int64_t k, std::int64_t pad_a, std::int64_t pad_b,
+                       std::int64_t stride, std::int64_t dilation) {
   const std::int64_t span = (k - 1) * dilation + 1;
   return (pad_a + w + pad_b - span) / stride + 1;
 }
@@ -80,7 +105,8 @@ std::int64_t out_width(std::int64_t w, std::int64_t k, std::int64_t pad_a, std::
 
 class Lowering {
  public:
-  Lowering(const ir::Graph& graph, const OpRegistry& registry) : graph_(graph), registry_(registry), cache_(graph) {
+  Lowering(const ir::Graph& graph, const OpRegistry& registry)
+      : graph_(graph), registry_(registry), cache_(graph) {
     for (const auto& n : graph.nodes) {
       for (const auto& in : n.inputs) ++readers_[in];
       if ((n.op == "Conv2D" || n.op == "MaxPool2D" || n.op == "AvgPool2D" || n.op == "Resize") &&
@@ -92,15 +118,18 @@ class Lowering {
   }
 
   Result<Network> run() {
-    for (const auto& node : graph_.nodes) INGOT_TRY_CTX(lower(node), "layer " + quote(node.name) + " (" + node.op + ")");
+    for (const auto& node : graph_.nodes)
+      INGOT_TRY_CTX(lower(node), "layer " + quote(node.name) + " (" + node.op + ")");
     Network net;
     net.nodes = std::move(nodes_);
     for (std::size_t i = 0; i < net.nodes.size(); ++i) {
-      for (int in : net.nodes[i].inputs) net.nodes[static_cast<std::size_t>(in)].outputs.push_back(static_cast<int>(i));
+      for (int in : net.nodes[i].inputs)
+        net.nodes[static_cast<std::size_t>(in)].outputs.push_back(static_cast<int>(i));
     }
     for (const auto& out : graph_.outputs) {
       const auto it = value_node_.find(out);
-      if (it == value_node_.end()) return internal_error("graph output " + quote(out) + " has no DV700 node");
+      if (it == value_node_.end())
+        return internal_error("graph output " + quote(out) + " has no DV700 node");
       outputs_.push_back(it->second);
     }
     output_nodes = outputs_;
@@ -110,7 +139,8 @@ class Lowering {
       if (n.kind != NodeKind::custom) continue;
       for (int r : n.outputs) {
         const NodeKind k = net.nodes[static_cast<std::size_t>(r)].kind;
-        if (k != NodeKind::custom && k != NodeKind::softmax && k != NodeKind::flatten) n.device_reads_output = true;
+        if (k != NodeKind::custom && k != NodeKind::softmax && k != NodeKind::flatten)
+          n.device_reads_output = true;
       }
       if (n.device_reads_output) n.output_size = 2 * product(n.out_dim);
     }
@@ -140,7 +170,9 @@ class Lowering {
 
   Result<int> producer(const std::string& value) const {
     const auto it = value_node_.find(value);
-    if (it == value_node_.end()) return unsupported("its input " + quote(value) + " comes from a layer the DV700 does not run");
+    if (it == value_node_.end())
+      return unsupported("its input " + quote(value) +
+                         " comes from a layer the DV700 does not run");
     return it->second;
   }
 
@@ -161,7 +193,9 @@ class Lowering {
     return *static_cast<const P*>(b.params.get());
   }
 
-  static bool conv_like(const Node& n) { return n.kind == NodeKind::convolution || n.kind == NodeKind::inner_product; }
+  static bool conv_like(const Node& n) {
+    return n.kind == NodeKind::convolution || n.kind == NodeKind::inner_product;
+  }
 
   // The convolution a batch norm, scale or activation folds into: the one whose output it is
   // the only reader of. An activation that only grows (every one the device has but PReLU)
@@ -172,7 +206,8 @@ class Lowering {
     if (it == value_node_.end() || readers_[node.inputs[0]] != 1) return nullptr;
     Node& n = nodes_[static_cast<std::size_t>(it->second)];
     if (conv_like(n)) return &n;
-    if (!monotonic_activation || n.kind != NodeKind::pooling || !n.max_pool || n.global) return nullptr;
+    if (!monotonic_activation || n.kind != NodeKind::pooling || !n.max_pool || n.global)
+      return nullptr;
     const std::string& pooled = node_input_value_.at(it->second);
     Node& conv = nodes_[static_cast<std::size_t>(n.inputs[0])];
     if (!conv_like(conv) || readers_[pooled] != 1) return nullptr;
@@ -184,12 +219,15 @@ class Lowering {
   Result<Node*> identity_conv(const ir::Node& node) {
     INGOT_ASSIGN_OR_RETURN(const int in, producer(node.inputs[0]));
     const auto dims = nodes_[static_cast<std::size_t>(in)].out_dim;
-    if (dims.size() != 3) return unsupported("a per-channel operation on a flat tensor, which the DV700 convolves only as an image");
+    if (dims.size() != 3)
+      return unsupported(
+          "a per-channel operation on a flat tensor, which the DV700 convolves only as an image");
     Node n{.name = node.name, .kind = NodeKind::convolution};
     n.inputs = {in};
     n.in_dim = n.out_dim = dims;
     n.groups = dims[2];
-    n.weights.assign(static_cast<std::size_t>(dims[2]), 1.0f);
+    INGOT_ASSIGN_OR_RETURN(n.weights, Tensor::allocate(DType::f32, Shape{dims[2], 1, 1, 1}));
+    for (float& w : n.weights.mutable_data<float>()) w = 1.0f;
     n.bias.assign(static_cast<std::size_t>(dims[2]), 0.0f);
     add(std::move(n), node.outputs[0], node.inputs[0]);
     return &nodes_.back();
@@ -207,7 +245,8 @@ class Lowering {
     if (op == "Dense") return lower_dense(node);
     if (op == "BatchNorm") return lower_batch_norm(node);
     if (op == "Scale") return lower_scale(node);
-    if (op == "ReLU" || op == "Sigmoid" || op == "Tanh" || op == "Elu" || op == "PReLU") return lower_activation(node);
+    if (op == "ReLU" || op == "Sigmoid" || op == "Tanh" || op == "Elu" || op == "PReLU")
+      return lower_activation(node);
     if (op == "MaxPool2D" || op == "AvgPool2D") return lower_pool(node);
     if (op == "ReduceMean") return lower_global_pool(node);
     if (op == "Resize") return lower_resize(node);
@@ -223,7 +262,9 @@ class Lowering {
 
   Status lower_conv(const ir::Node& node) {
     INGOT_ASSIGN_OR_RETURN(const ops::Conv2DParams p, params<ops::Conv2DParams>(node));
-    if (p.weights_scale) return unsupported("weights with a per-channel scale (a compiled file): convert the uncompiled model");
+    if (p.weights_scale)
+      return unsupported(
+          "weights with a per-channel scale (a compiled file): convert the uncompiled model");
     Node n{.name = node.name, .kind = NodeKind::convolution};
     std::string input = node.inputs[0];
     std::array<std::int64_t, 4> extra{0, 0, 0, 0};  // top, left, bottom, right from a folded Pad
@@ -248,15 +289,16 @@ class Lowering {
     n.pad_l = p.pads[1] + extra[1];
     n.pad_b = p.pads[2] + extra[2];
     n.pad_r = p.pads[3] + extra[3];
-    const auto w = p.weights.data<float>();
-    n.weights.assign(w.begin(), w.end());
+    n.weights = p.weights;
     n.bias.assign(static_cast<std::size_t>(ws[0]), 0.0f);
-    if (p.bias) std::copy(p.bias->data<float>().begin(), p.bias->data<float>().end(), n.bias.begin());
+    if (p.bias)
+      std::copy(p.bias->data<float>().begin(), p.bias->data<float>().end(), n.bias.begin());
     // Keras' SeparableConv2D arrives as "X/depthwise" then "X": the vendor calls them X, X_point.
     const std::string suffix = "/depthwise";
     if (n.name.size() > suffix.size() && n.name.ends_with(suffix)) {
       n.name.resize(n.name.size() - suffix.size());
-    } else if (graph_.find_node(node.name + suffix) != nullptr && node.inputs[0] == node.name + suffix) {
+    } else if (graph_.find_node(node.name + suffix) != nullptr &&
+               node.inputs[0] == node.name + suffix) {
       n.name += "_point";
     }
     add(std::move(n), node.outputs[0], node.inputs.empty() ? std::string() : node.inputs[0]);
@@ -265,17 +307,19 @@ class Lowering {
 
   Status lower_dense(const ir::Node& node) {
     INGOT_ASSIGN_OR_RETURN(const ops::DenseParams p, params<ops::DenseParams>(node));
-    if (p.weights_scale) return unsupported("weights with a per-channel scale (a compiled file): convert the uncompiled model");
+    if (p.weights_scale)
+      return unsupported(
+          "weights with a per-channel scale (a compiled file): convert the uncompiled model");
     INGOT_ASSIGN_OR_RETURN(const int in, producer(node.inputs[0]));
     const Shape& ws = p.weights.shape();
     Node n{.name = node.name, .kind = NodeKind::inner_product};
     n.inputs = {in};
     n.in_dim = {1, 1, ws[1]};
     n.out_dim = {1, 1, ws[0]};
-    const auto w = p.weights.data<float>();
-    n.weights.assign(w.begin(), w.end());
+    n.weights = p.weights;
     n.bias.assign(static_cast<std::size_t>(ws[0]), 0.0f);
-    if (p.bias) std::copy(p.bias->data<float>().begin(), p.bias->data<float>().end(), n.bias.begin());
+    if (p.bias)
+      std::copy(p.bias->data<float>().begin(), p.bias->data<float>().end(), n.bias.begin());
     add(std::move(n), node.outputs[0], node.inputs.empty() ? std::string() : node.inputs[0]);
     return {};
   }
@@ -315,7 +359,8 @@ class Lowering {
     }
     INGOT_ASSIGN_OR_RETURN(const ops::ScaleParams p, params<ops::ScaleParams>(node));
     const std::size_t m = conv->bias.size();
-    if (static_cast<std::size_t>(p.scale.num_elements()) != m) return unsupported("a scale that is not one value per output channel");
+    if (static_cast<std::size_t>(p.scale.num_elements()) != m)
+      return unsupported("a scale that is not one value per output channel");
     Normalization norm = conv->norm.value_or(Normalization{.name = node.name});
     const auto s = p.scale.data<float>();
     norm.gamma.assign(s.begin(), s.end());
@@ -348,13 +393,15 @@ class Lowering {
       conv->actfunc = 3;
     } else if (op == "Elu") {
       const auto it = node.attrs.find("alpha");
-      if (it != node.attrs.end() && std::get<double>(it->second) != 1.0) return unsupported("an ELU with alpha other than 1");
+      if (it != node.attrs.end() && std::get<double>(it->second) != 1.0)
+        return unsupported("an ELU with alpha other than 1");
       conv->actfunc = 5;
     } else {  // PReLU
       const auto it = node.attrs.find("alpha");
       const auto* ref = it == node.attrs.end() ? nullptr : std::get_if<TensorRef>(&it->second);
       const Tensor* alpha = ref ? cache_.find(ref->name) : nullptr;
-      if (alpha == nullptr || static_cast<std::size_t>(alpha->num_elements()) != conv->bias.size()) {
+      if (alpha == nullptr ||
+          static_cast<std::size_t>(alpha->num_elements()) != conv->bias.size()) {
         return unsupported("a PReLU whose slopes are not one per output channel");
       }
       conv->prelu.assign(alpha->data<float>().begin(), alpha->data<float>().end());
@@ -405,7 +452,8 @@ class Lowering {
     INGOT_ASSIGN_OR_RETURN(const ops::ReduceParams p, params<ops::ReduceParams>(node));
     std::vector<std::int64_t> axes = p.axes;
     std::sort(axes.begin(), axes.end());
-    const std::vector<std::int64_t> spatial = nchw_ ? std::vector<std::int64_t>{2, 3} : std::vector<std::int64_t>{1, 2};
+    const std::vector<std::int64_t> spatial =
+        nchw_ ? std::vector<std::int64_t>{2, 3} : std::vector<std::int64_t>{1, 2};
     if (graph_.find_value(node.inputs[0])->info.shape.rank() != 4 || axes != spatial) {
       return unsupported("a mean other than over the spatial axes (global average pooling)");
     }
@@ -437,7 +485,8 @@ class Lowering {
   }
 
   Status lower_simple(const ir::Node& node, NodeKind kind, std::size_t inputs) {
-    if (node.inputs.size() != inputs) return unsupported("an element-wise sum of other than two inputs");
+    if (node.inputs.size() != inputs)
+      return unsupported("an element-wise sum of other than two inputs");
     Node n{.name = node.name, .kind = kind};
     for (const auto& v : node.inputs) {
       INGOT_ASSIGN_OR_RETURN(const int in, producer(v));
@@ -445,7 +494,8 @@ class Lowering {
     }
     n.in_dim = nodes_[static_cast<std::size_t>(n.inputs[0])].out_dim;
     n.out_dim = dims_of(node.outputs[0]);
-    if (kind == NodeKind::eltwise && n.out_dim.size() != 3) return unsupported("an element-wise sum of flat tensors");
+    if (kind == NodeKind::eltwise && n.out_dim.size() != 3)
+      return unsupported("an element-wise sum of flat tensors");
     add(std::move(n), node.outputs[0], node.inputs.empty() ? std::string() : node.inputs[0]);
     return {};
   }
@@ -461,8 +511,10 @@ class Lowering {
     INGOT_ASSIGN_OR_RETURN(const ops::ConcatParams p, params<ops::ConcatParams>(node));
     const std::size_t rank = graph_.find_value(node.outputs[0])->info.shape.rank();
     const std::int64_t axis = p.axis < 0 ? p.axis + static_cast<std::int64_t>(rank) : p.axis;
-    const std::int64_t channel_axis = rank == 4 ? (nchw_ ? 1 : 3) : static_cast<std::int64_t>(rank) - 1;
-    if (axis != channel_axis) return unsupported("a concatenation along other than the channel axis");
+    const std::int64_t channel_axis =
+        rank == 4 ? (nchw_ ? 1 : 3) : static_cast<std::int64_t>(rank) - 1;
+    if (axis != channel_axis)
+      return unsupported("a concatenation along other than the channel axis");
     Node n{.name = node.name, .kind = NodeKind::concat};
     for (const auto& v : node.inputs) {
       INGOT_ASSIGN_OR_RETURN(const int in, producer(v));
@@ -483,7 +535,8 @@ class Lowering {
     Node& prev = nodes_[static_cast<std::size_t>(in)];
     // The vendor's reader turns a reshape followed by softmax into one softmax layer that keeps
     // the reshape's name and dims.
-    if ((prev.kind == NodeKind::flatten || prev.kind == NodeKind::reshape) && readers_[node.inputs[0]] == 1 && axis + 1 == static_cast<std::int64_t>(rank)) {
+    if ((prev.kind == NodeKind::flatten || prev.kind == NodeKind::reshape) &&
+        readers_[node.inputs[0]] == 1 && axis + 1 == static_cast<std::int64_t>(rank)) {
       prev.kind = NodeKind::softmax;
       prev.softmax_axis = static_cast<std::int64_t>(prev.in_dim.size()) - 1;
       value_node_[node.outputs[0]] = in;
@@ -539,7 +592,8 @@ class Lowering {
     for (const ParamSpec& spec : def->schema.params) {
       const auto it = node.attrs.find(spec.name);
       if (it != node.attrs.end()) {
-        if (std::holds_alternative<TensorRef>(it->second)) return unsupported("a custom layer with tensor parameter " + quote(spec.name));
+        if (std::holds_alternative<TensorRef>(it->second))
+          return unsupported("a custom layer with tensor parameter " + quote(spec.name));
         n.custom_params[spec.name] = it->second;
       } else if (spec.default_value) {
         n.custom_params[spec.name] = *spec.default_value;
@@ -581,7 +635,8 @@ std::vector<int> traverse_order(const std::vector<Node>& nodes, const std::vecto
     taken[static_cast<std::size_t>(n)] = true;
     for (int in : nodes[static_cast<std::size_t>(n)].inputs) {
       const auto& readers = nodes[static_cast<std::size_t>(in)].outputs;
-      if (std::all_of(readers.begin(), readers.end(), [&](int r) { return taken[static_cast<std::size_t>(r)]; })) {
+      if (std::all_of(readers.begin(), readers.end(),
+                      [&](int r) { return taken[static_cast<std::size_t>(r)]; })) {
         pending.push_back(in);
       }
     }
@@ -590,7 +645,9 @@ std::vector<int> traverse_order(const std::vector<Node>& nodes, const std::vecto
   return order;
 }
 
-bool contains(const std::vector<int>& v, int x) { return std::find(v.begin(), v.end(), x) != v.end(); }
+bool contains(const std::vector<int>& v, int x) {
+  return std::find(v.begin(), v.end(), x) != v.end();
+}
 
 Layer make_layer(const Network& net, const std::vector<int>& nodes) {
   Layer layer;
@@ -629,23 +686,33 @@ Layer make_layer(const Network& net, const std::vector<int>& nodes) {
         run.pool = i;
         flush();
         break;
-      case NodeKind::input: set_type(LayerType::input); break;
-      case NodeKind::flatten: set_type(LayerType::flatten); break;
+      case NodeKind::input:
+        set_type(LayerType::input);
+        break;
+      case NodeKind::flatten:
+        set_type(LayerType::flatten);
+        break;
       case NodeKind::concat: {
         layer.concat_node = i;
         flush();
         if (layer.runs.empty()) {
           bool copy = false;
           if (n.out_dim.size() == 3) {
-            for (std::size_t k = 0; k + 1 < n.inputs.size(); ++k) copy = copy || node(n.inputs[k]).out_dim[2] % 8 != 0;
+            for (std::size_t k = 0; k + 1 < n.inputs.size(); ++k)
+              copy = copy || node(n.inputs[k]).out_dim[2] % 8 != 0;
           }
           set_type(copy ? LayerType::copy_concatenate : LayerType::concatenate);
         }
         break;
       }
-      case NodeKind::softmax: set_type(LayerType::softmax); break;
-      case NodeKind::reshape: break;
-      case NodeKind::custom: set_type(LayerType::custom); break;
+      case NodeKind::softmax:
+        set_type(LayerType::softmax);
+        break;
+      case NodeKind::reshape:
+        break;
+      case NodeKind::custom:
+        set_type(LayerType::custom);
+        break;
     }
   }
   flush();
@@ -654,8 +721,10 @@ Layer make_layer(const Network& net, const std::vector<int>& nodes) {
   for (std::size_t r = 0; r < layer.runs.size(); ++r) {
     const Run& run_r = layer.runs[r];
     const int out = run_r.pool >= 0 ? run_r.pool : run_r.conv;
-    const bool dilated = run_r.conv >= 0 && (node(run_r.conv).dilation_x != 1 || node(run_r.conv).dilation_y != 1);
-    const bool concat_input = layer.concat_node >= 0 && contains(node(layer.concat_node).inputs, out);
+    const bool dilated =
+        run_r.conv >= 0 && (node(run_r.conv).dilation_x != 1 || node(run_r.conv).dilation_y != 1);
+    const bool concat_input =
+        layer.concat_node >= 0 && contains(node(layer.concat_node).inputs, out);
     if (out == layer.node_out || concat_input || dilated) topo |= 1u << r;
     if (run_r.conv >= 0) {
       const std::int64_t t = conv_tiles(node(run_r.conv));
@@ -675,7 +744,8 @@ Status group_layers(Network& net) {
   int start = -1;
   const auto close = [&](std::size_t end) {
     if (start < 0) return;
-    net.layers.push_back(make_layer(net, std::vector<int>(tl.begin() + start, tl.begin() + static_cast<std::ptrdiff_t>(end))));
+    net.layers.push_back(make_layer(
+        net, std::vector<int>(tl.begin() + start, tl.begin() + static_cast<std::ptrdiff_t>(end))));
     start = -1;
   };
   for (std::size_t i = 0; i < tl.size(); ++i) {
@@ -684,26 +754,31 @@ Status group_layers(Network& net) {
     bool merge = false;
     switch (n.kind) {
       case NodeKind::pooling:
-        merge = prev != nullptr && prev->kind == NodeKind::convolution && n.max_pool && start >= 0 && conv_tiles(*prev) == 1 &&
-                pool_tiles(n) == 1 && contains(prev->outputs, tl[i]);
+        merge = prev != nullptr && prev->kind == NodeKind::convolution && n.max_pool &&
+                start >= 0 && conv_tiles(*prev) == 1 && pool_tiles(n) == 1 &&
+                contains(prev->outputs, tl[i]);
         break;
       case NodeKind::flatten:
         n.output_size = net.nodes[static_cast<std::size_t>(n.inputs[0])].output_size;
-        merge = start >= 0 && (n.in_dim.size() != 3 || n.in_dim[2] <= 8 || (n.in_dim[0] == 1 && n.in_dim[1] == 1));
+        merge = start >= 0 && (n.in_dim.size() != 3 || n.in_dim[2] <= 8 ||
+                               (n.in_dim[0] == 1 && n.in_dim[1] == 1));
         break;
       case NodeKind::reshape:
         n.output_size = net.nodes[static_cast<std::size_t>(n.inputs[0])].output_size;
         merge = start >= 0;
         break;
       case NodeKind::softmax:
-        if (!n.inputs.empty() && n.out_dim != n.in_dim) n.output_size = net.nodes[static_cast<std::size_t>(n.inputs[0])].output_size;
+        if (!n.inputs.empty() && n.out_dim != n.in_dim)
+          n.output_size = net.nodes[static_cast<std::size_t>(n.inputs[0])].output_size;
         break;
       case NodeKind::concat: {
         n.output_size = 0;
-        for (int in : n.inputs) n.output_size += net.nodes[static_cast<std::size_t>(in)].output_size;
+        for (int in : n.inputs)
+          n.output_size += net.nodes[static_cast<std::size_t>(in)].output_size;
         break;
       }
-      default: break;
+      default:
+        break;
     }
     if (merge) {
       converted.insert(tl[i]);
@@ -712,7 +787,8 @@ Status group_layers(Network& net) {
     }
     close(i);
     for (int in : n.inputs) {
-      if (!converted.count(in)) return internal_error("layer " + quote(n.name) + " reads a node not converted before it");
+      if (!converted.count(in))
+        return internal_error("layer " + quote(n.name) + " reads a node not converted before it");
     }
     converted.insert(tl[i]);
     start = static_cast<int>(i);
@@ -723,8 +799,9 @@ Status group_layers(Network& net) {
   close(tl.size());
   for (const Layer& l : net.layers) {
     if (l.runs.size() > kMaxRuns) {
-      return unsupported("layer " + quote(net.nodes[static_cast<std::size_t>(l.node_out)].name) + " needs " +
-                         std::to_string(l.runs.size()) + " runs; the DV700 command holds at most 32");
+      return unsupported("layer " + quote(net.nodes[static_cast<std::size_t>(l.node_out)].name) +
+                         " needs " + std::to_string(l.runs.size()) +
+                         " runs; the DV700 command holds at most 32");
     }
   }
   return {};
@@ -792,7 +869,9 @@ void allocate(Network& net) {
     // A concatenation's input sits inside the concatenation's buffer.
     for (std::size_t c = i + 1; c < n; ++c) {
       const Layer& cat = net.layers[c];
-      if (cat.type != LayerType::concatenate || !placed[c] || !contains(cat.layer_in, static_cast<int>(i))) continue;
+      if (cat.type != LayerType::concatenate || !placed[c] ||
+          !contains(cat.layer_in, static_cast<int>(i)))
+        continue;
       std::int64_t offset = cat.output_offset;
       for (int in : net.nodes[static_cast<std::size_t>(cat.node_in)].inputs) {
         if (in == net.layers[i].node_out) break;
@@ -801,7 +880,8 @@ void allocate(Network& net) {
       place_at(i, offset);
       return;
     }
-    std::vector<std::pair<std::int64_t, std::int64_t>> busy;  // [begin, end) of buffers alive meanwhile
+    std::vector<std::pair<std::int64_t, std::int64_t>>
+        busy;  // [begin, end) of buffers alive meanwhile
     for (std::size_t j = 0; j < n; ++j) {
       if (placed[j] && birth[j] <= death[i] && birth[i] <= death[j]) {
         busy.emplace_back(net.layers[j].output_offset, net.layers[j].output_offset + size_of(j));
@@ -834,8 +914,9 @@ void drop_input_layers(Network& net) {
   }
   for (Layer& layer : net.layers) {
     layer.input_offsets.clear();
-    layer.input_from_conv = !layer.layer_in.empty() &&
-                            net.layers[static_cast<std::size_t>(layer.layer_in[0])].type == LayerType::convolution;
+    layer.input_from_conv =
+        !layer.layer_in.empty() &&
+        net.layers[static_cast<std::size_t>(layer.layer_in[0])].type == LayerType::convolution;
     for (int& in : layer.layer_in) {
       layer.input_offsets.push_back(net.layers[static_cast<std::size_t>(in)].output_offset);
       in = index[static_cast<std::size_t>(in)];
@@ -851,15 +932,18 @@ void drop_input_layers(Network& net) {
 }
 
 // Where element (x, y, c) of a W x H x C map sits in each order the data can be in.
-std::int64_t hwc_index(std::int64_t x, std::int64_t y, std::int64_t c, std::int64_t w, std::int64_t, std::int64_t ch) {
+std::int64_t hwc_index(std::int64_t x, std::int64_t y, std::int64_t c, std::int64_t w, std::int64_t,
+                       std::int64_t ch) {
   return (y * w + x) * ch + c;
 }
-std::int64_t chw_index(std::int64_t x, std::int64_t y, std::int64_t c, std::int64_t w, std::int64_t h, std::int64_t) {
+std::int64_t chw_index(std::int64_t x, std::int64_t y, std::int64_t c, std::int64_t w,
+                       std::int64_t h, std::int64_t) {
   return (c * h + y) * w + x;
 }
 // The device's layout (dv-sdk's "WHC8"): blocks of 8 channels, each x-major, then y, then the
 // block's channels; the last block holds the remaining channels only.
-std::int64_t whc8_index(std::int64_t x, std::int64_t y, std::int64_t c, std::int64_t w, std::int64_t h, std::int64_t ch) {
+std::int64_t whc8_index(std::int64_t x, std::int64_t y, std::int64_t c, std::int64_t w,
+                        std::int64_t h, std::int64_t ch) {
   const std::int64_t c0 = c / 8 * 8, block = std::min<std::int64_t>(8, ch - c0);
   return c0 * w * h + (x * h + y) * block + c % 8;
 }
@@ -872,16 +956,24 @@ void reorder_dense_inputs(Network& net, bool vendor_compat) {
   for (Node& dense : net.nodes) {
     if (dense.kind != NodeKind::inner_product || dense.inputs.size() != 1) continue;
     const Node& flat = net.nodes[static_cast<std::size_t>(dense.inputs[0])];
-    if (flat.kind != NodeKind::flatten || flat.in_dim.size() != 3 || flat.in_dim[0] * flat.in_dim[1] == 1) continue;
+    if (flat.kind != NodeKind::flatten || flat.in_dim.size() != 3 ||
+        flat.in_dim[0] * flat.in_dim[1] == 1)
+      continue;
     const std::int64_t w = flat.in_dim[0], h = flat.in_dim[1], ch = flat.in_dim[2];
     bool host_flatten = false;
-    for (const Layer& l : net.layers) host_flatten = host_flatten || (l.type == LayerType::flatten && l.node_out == dense.inputs[0]);
+    for (const Layer& l : net.layers)
+      host_flatten =
+          host_flatten || (l.type == LayerType::flatten && l.node_out == dense.inputs[0]);
     if (!host_flatten && vendor_compat && !net.nchw) continue;  // the vendor's order
     const auto source = net.nchw ? chw_index : hwc_index;
     const auto device = host_flatten ? hwc_index : whc8_index;
     const std::int64_t in = w * h * ch, m = dense.out_dim.back();
-    if (static_cast<std::int64_t>(dense.weights.size()) != in * m) continue;
-    std::vector<float> reordered(dense.weights.size());
+    if (dense.weights.num_elements() != in * m) continue;
+    auto allocated = Tensor::allocate(DType::f32, dense.weights.shape());
+    if (!allocated.ok()) continue;
+    Tensor reordered = std::move(*allocated);
+    const auto src = dense.weights.data<float>();
+    const auto dst = reordered.mutable_data<float>();
     bool moved = false;
     for (std::int64_t y = 0; y < h; ++y) {
       for (std::int64_t x = 0; x < w; ++x) {
@@ -889,16 +981,21 @@ void reorder_dense_inputs(Network& net, bool vendor_compat) {
           const std::int64_t from = source(x, y, c, w, h, ch), to = device(x, y, c, w, h, ch);
           moved = moved || from != to;
           for (std::int64_t o = 0; o < m; ++o) {
-            reordered[static_cast<std::size_t>(o * in + to)] = dense.weights[static_cast<std::size_t>(o * in + from)];
+            dst[static_cast<std::size_t>(o * in + to)] =
+                src[static_cast<std::size_t>(o * in + from)];
           }
         }
       }
     }
     dense.weights = std::move(reordered);
     if (moved) {
-      net.notes.push_back("dense " + quote(dense.name) + ": weights reordered from " + (net.nchw ? "CHW" : "HWC") + " to " +
-                          (host_flatten ? "HWC (the host flatten's order)" : "the device's WHC8 order (the flatten runs on the device)") +
-                          (host_flatten || net.nchw ? "" : "; the vendor converter keeps HWC here (--vendor-compat)"));
+      net.notes.push_back(
+          "dense " + quote(dense.name) + ": weights reordered from " + (net.nchw ? "CHW" : "HWC") +
+          " to " +
+          (host_flatten ? "HWC (the host flatten's order)"
+                        : "the device's WHC8 order (the flatten runs on the device)") +
+          (host_flatten || net.nchw ? ""
+                                    : "; the vendor converter keeps HWC here (--vendor-compat)"));
     }
   }
 }
@@ -907,12 +1004,14 @@ void reorder_dense_inputs(Network& net, bool vendor_compat) {
 
 std::int64_t conv_tiles(const Node& conv) {
   if (conv.groups > 1) return 1;
-  const std::int64_t w = conv.in_dim[0], h = conv.in_dim[1], c = conv.in_dim[2], m = conv.out_dim.back();
+  const std::int64_t w = conv.in_dim[0], h = conv.in_dim[1], c = conv.in_dim[2],
+                     m = conv.out_dim.back();
   const std::int64_t p = conv.kx;
   const std::int64_t c_blocks = divup(c, 8);
   for (std::int64_t t = 1;; ++t) {
     const std::int64_t tw = divup(w, t) + p - 1;
-    const std::int64_t ow = out_width(tw, p, conv.pad_l, conv.pad_r, conv.stride_x, conv.dilation_x);
+    const std::int64_t ow =
+        out_width(tw, p, conv.pad_l, conv.pad_r, conv.stride_x, conv.dilation_x);
     const std::int64_t oh = out_width(h, p, conv.pad_t, conv.pad_b, conv.stride_y, conv.dilation_y);
     const std::int64_t out_size = ow * oh * std::min<std::int64_t>(8, m);
     std::int64_t blk128 = divup(tw * h * std::min<std::int64_t>(8, c), 8);
@@ -926,7 +1025,8 @@ std::int64_t conv_tiles(const Node& conv) {
 
 std::int64_t pool_tiles(const Node& pool) {
   if (pool.kind == NodeKind::upsampling) return 1;
-  const std::int64_t per = pool.in_dim[0] * pool.in_dim[1] * std::min<std::int64_t>(8, pool.in_dim[2]);
+  const std::int64_t per =
+      pool.in_dim[0] * pool.in_dim[1] * std::min<std::int64_t>(8, pool.in_dim[2]);
   for (std::int64_t t = 1;; ++t) {
     if (divup(per, t) * 2 <= kUnifiedBufferBytes || t >= pool.in_dim[0]) return t;
   }
@@ -935,12 +1035,14 @@ std::int64_t pool_tiles(const Node& pool) {
 namespace {
 
 // Bytes of a non-dilated convolution's weights with kernel `k` (1, 3, 5 or 7).
-std::int64_t plain_weight_size(std::int64_t inc, std::int64_t outc, std::int64_t k, bool codebook8, bool prelu) {
+std::int64_t plain_weight_size(std::int64_t inc, std::int64_t outc, std::int64_t k, bool codebook8,
+                               bool prelu) {
   if (k == 5) inc = divup(inc, 2);
   if (k == 3) inc = divup(inc, 8);
   if (k == 1) inc = divup(inc, 64);
   const std::int64_t bias_blocks = 16 * divup(outc, 8);
-  std::int64_t size = codebook8 ? align16(512 + 72 * outc * inc + bias_blocks) : 144 * outc * inc + bias_blocks;
+  std::int64_t size =
+      codebook8 ? align16(512 + 72 * outc * inc + bias_blocks) : 144 * outc * inc + bias_blocks;
   if (prelu) size += bias_blocks;
   return size;
 }
@@ -956,12 +1058,14 @@ std::int64_t conv_weight_size(const Node& conv, bool codebook8) {
     return plain_weight_size(inc, outc, std::max(conv.kx, conv.ky) | 1, codebook8, prelu);
   }
   std::int64_t size = codebook8 ? 512 : 0;
-  const std::int64_t per_tap = plain_weight_size(inc, outc, 1, codebook8, prelu) - (codebook8 ? 512 : 0);
+  const std::int64_t per_tap =
+      plain_weight_size(inc, outc, 1, codebook8, prelu) - (codebook8 ? 512 : 0);
   for (std::int64_t k = 0; k < conv.kx * conv.ky; ++k) size = align16(size + per_tap);
   return size;
 }
 
-Result<Network> build_network(const ir::Graph& graph, const OpRegistry& registry, const NetworkOptions& options) {
+Result<Network> build_network(const ir::Graph& graph, const OpRegistry& registry,
+                              const NetworkOptions& options) {
   if (graph.compilation) {
     return bad_input("the model is compiled for target " + quote(graph.compilation->target) +
                      " already; write the dv-sdk network from the uncompiled .ingot file");
@@ -972,7 +1076,9 @@ Result<Network> build_network(const ir::Graph& graph, const OpRegistry& registry
   if (net.traverse.size() != net.nodes.size()) {
     for (std::size_t i = 0; i < net.nodes.size(); ++i) {
       if (!contains(net.traverse, static_cast<int>(i))) {
-        return unsupported("layer " + quote(net.nodes[i].name) + " computes nothing the outputs need; the dv-sdk network drops no layer silently: remove it first");
+        return unsupported("layer " + quote(net.nodes[i].name) +
+                           " computes nothing the outputs need; the dv-sdk network drops no layer "
+                           "silently: remove it first");
       }
     }
   }
@@ -980,17 +1086,21 @@ Result<Network> build_network(const ir::Graph& graph, const OpRegistry& registry
   reorder_dense_inputs(net, options.vendor_compat);
   for (const Node& n : net.nodes) {
     if (n.kind != NodeKind::custom) continue;
-    net.notes.push_back("host layer " + quote(n.name) + " (" + n.custom_op + "): provide custom_callback_" + n.custom_op +
-                        " (declared in the header)" +
-                        (n.device_reads_output ? "; it must write fp16 in the device's WHC8 layout, since the device reads it"
-                                               : "; it writes fp32"));
+    net.notes.push_back(
+        "host layer " + quote(n.name) + " (" + n.custom_op + "): provide custom_callback_" +
+        n.custom_op + " (declared in the header)" +
+        (n.device_reads_output
+             ? "; it must write fp16 in the device's WHC8 layout, since the device reads it"
+             : "; it writes fp32"));
   }
   mark_outputs(net, lowering.output_nodes);
   allocate(net);
   drop_input_layers(net);
   for (const Layer& l : net.layers) {
     for (const Run& r : l.runs) {
-      if (r.conv >= 0) net.weight_size += conv_weight_size(net.nodes[static_cast<std::size_t>(r.conv)], options.codebook8);
+      if (r.conv >= 0)
+        net.weight_size +=
+            conv_weight_size(net.nodes[static_cast<std::size_t>(r.conv)], options.codebook8);
     }
   }
   return net;

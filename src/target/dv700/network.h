@@ -24,14 +24,28 @@
 
 #include "ingot/attr.h"
 #include "ingot/op.h"
+#include "ingot/tensor.h"
 #include "ir/graph.h"
 
 namespace ingot::dv700 {
 
 // flatten: a reshape that changes the data order between the device's layout and the host's;
 // reshape: one that does not (of a 1x1xC map or a flat tensor), which joins any layer.
-enum class NodeKind { input, convolution, inner_product, pooling, upsampling, eltwise, concat, flatten, reshape, softmax, custom };
-const char* node_kind_name(NodeKind kind);  // the vendor's type names: "Convolution", "Pooling", ...
+enum class NodeKind {
+  input,
+  convolution,
+  inner_product,
+  pooling,
+  upsampling,
+  eltwise,
+  concat,
+  flatten,
+  reshape,
+  softmax,
+  custom
+};
+const char* node_kind_name(
+    NodeKind kind);  // the vendor's type names: "Convolution", "Pooling", ...
 
 // A per-channel y = x * mul + add folded into a convolution, as the model stores it.
 struct Normalization {
@@ -43,21 +57,21 @@ struct Normalization {
 struct Node {
   std::string name;
   NodeKind kind = NodeKind::input;
-  std::vector<int> inputs, outputs;     // node indices
+  std::vector<int> inputs, outputs;           // node indices
   std::vector<std::int64_t> in_dim, out_dim;  // (W, H, C), or (N) for flat tensors
-  std::int64_t output_size = 0;         // bytes of the output (fp16, fp32 for custom layers)
+  std::int64_t output_size = 0;               // bytes of the output (fp16, fp32 for custom layers)
 
   // convolution and inner product
   std::int64_t kx = 1, ky = 1, groups = 1;
   std::int64_t stride_x = 1, stride_y = 1, dilation_x = 1, dilation_y = 1;
   std::int64_t pad_l = 0, pad_r = 0, pad_t = 0, pad_b = 0;  // also pooling
-  std::vector<float> weights;  // [m][c / groups][ky][kx]
-  std::vector<float> bias;     // [m], zeros when the layer has none
+  Tensor weights;           // f32 [m][c / groups][ky][kx] (shared with the graph, not copied)
+  std::vector<float> bias;  // [m], zeros when the layer has none
   std::optional<Normalization> norm;
   std::vector<std::string> folded;  // names of the layers folded in, in order (comments)
-  int actfunc = -1;           // -1: none; else the device code (vendor numbering)
-  double act_param = 0.0;     // leaky ReLU slope
-  std::vector<float> prelu;   // PReLU slopes per output channel
+  int actfunc = -1;                 // -1: none; else the device code (vendor numbering)
+  double act_param = 0.0;           // leaky ReLU slope
+  std::vector<float> prelu;         // PReLU slopes per output channel
   std::string act_name;
 
   // pooling
@@ -68,7 +82,8 @@ struct Node {
   // custom layers: the op and its parameters
   std::string custom_op;
   AttrMap custom_params;
-  bool device_reads_output = false;  // a custom layer whose output a device layer reads (fp16, WHC8)
+  bool device_reads_output =
+      false;  // a custom layer whose output a device layer reads (fp16, WHC8)
 };
 
 struct Run {
@@ -76,7 +91,15 @@ struct Run {
   int pool = -1;
 };
 
-enum class LayerType { input, convolution, flatten, concatenate, copy_concatenate, softmax, custom };
+enum class LayerType {
+  input,
+  convolution,
+  flatten,
+  concatenate,
+  copy_concatenate,
+  softmax,
+  custom
+};
 const char* layer_type_name(LayerType type);  // "Convolution", "SoftMax", ...
 const char* layer_type_code(LayerType type);  // "LT_CONV", "LT_SOFTMAX", ...
 
@@ -90,17 +113,17 @@ struct Layer {
   std::int64_t output_offset = 0;
   std::vector<int> layer_in;  // indices into Network::layers; -1 for the network's input
   std::vector<std::int64_t> input_offsets;  // where each of layer_in's outputs is
-  bool input_from_conv = false;  // its first input comes from the convolution engine
+  bool input_from_conv = false;             // its first input comes from the convolution engine
   bool is_output = false;
   int concat_node = -1;
 };
 
 struct Network {
   std::vector<Node> nodes;
-  std::vector<int> traverse;   // node indices in the vendor's order
-  std::vector<Layer> layers;   // the Input layers removed
-  std::int64_t weight_size = 0;  // bytes of the weights file
-  std::int64_t buffer_size = 0;  // bytes of the I/O buffer
+  std::vector<int> traverse;       // node indices in the vendor's order
+  std::vector<Layer> layers;       // the Input layers removed
+  std::int64_t weight_size = 0;    // bytes of the weights file
+  std::int64_t buffer_size = 0;    // bytes of the I/O buffer
   std::vector<int> output_layers;  // indices into layers, in the order the runtime lists them
   bool nchw = false;               // the source graph's images are NCHW (Caffe)
   std::vector<std::string> notes;  // what the user must know: reordered weights, callbacks to write
@@ -117,7 +140,8 @@ struct NetworkOptions {
 
 // Lowers a graph (shapes inferred) into the DV700 network. Fails naming the layer for what the
 // dv-sdk cannot express (an op it has no form for, a standalone activation, ...).
-Result<Network> build_network(const ir::Graph& graph, const OpRegistry& registry, const NetworkOptions& options);
+Result<Network> build_network(const ir::Graph& graph, const OpRegistry& registry,
+                              const NetworkOptions& options);
 
 // The unified buffer tiles a convolution (or pooling) needs (vendor's rule, 640 KB of fp16).
 std::int64_t conv_tiles(const Node& conv);

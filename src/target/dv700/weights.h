@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "ingot/status.h"
@@ -24,10 +25,13 @@
 
 namespace ingot::dv700 {
 
-// The weights of one convolution (or inner product) run; conv_weight_size(conv) bytes.
+// The weights of one convolution (or inner product) run; conv_weight_size(conv) bytes, into
+// `out` of that size or as a new vector.
+Status pack_run_weights(const Node& conv, bool codebook8, std::span<std::uint8_t> out);
 Result<std::vector<std::uint8_t>> pack_run_weights(const Node& conv, bool codebook8);
 
-// The whole file: every run of every layer, in order.
-Result<std::vector<std::uint8_t>> pack_weights(const Network& net, bool codebook8);
+// The whole file: every run of every layer, in order; runs are packed on `threads` threads
+// (0: the machine's cores).
+Result<std::vector<std::uint8_t>> pack_weights(const Network& net, bool codebook8, int threads = 0);
 
 }  // namespace ingot::dv700
