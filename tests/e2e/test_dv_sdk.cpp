@@ -561,3 +561,70 @@ INSTANTIATE_TEST_SUITE_P(VendorConverted, DvSdkRules, ::testing::ValuesIn(kConve
 
 }  // namespace
 }  // namespace ingot
+
+#include "target/target_test_util.h"
+
+namespace ingot {
+namespace {
+
+// A model written with the C++ API (no ../shared needed) for the command's error paths.
+std::string write_model(const TempDir& tmp, const ir::Graph& g, const std::string& name) {
+  const std::string path = tmp / name;
+  const Status st = format::write_model(path, g, default_registry());
+  EXPECT_TRUE(st.ok()) << st.message();
+  return path;
+}
+
+TEST(DvSdkCli, ErrorsNameTheProblemAndWriteNothing) {
+  TempDir tmp("dv-cli-errors");
+  targettest::GraphBuilder ok(Shape{1, 8, 8, 8});
+  ok.conv("conv", 8, 3, 1, 1).relu("relu");
+  const std::string model = write_model(tmp, ok.done(), "ok.ingot");
+
+  auto other_target =
+      ingot("compile " + model + " --target fp16-accelerator --emit dv-sdk -o " + (tmp / "a"));
+  EXPECT_EQ(other_target.exit_code, 1);
+  EXPECT_NE(other_target.err.find("--target dv700"), std::string::npos) << other_target.err;
+  auto host =
+      ingot("compile " + model + " --target dv700 --emit dv-sdk --host conv -o " + (tmp / "a"));
+  EXPECT_EQ(host.exit_code, 1);
+  EXPECT_NE(host.err.find("--host"), std::string::npos) << host.err;
+  auto name =
+      ingot("compile " + model + " --target dv700 --emit dv-sdk --name 2x-net -o " + (tmp / "a"));
+  EXPECT_EQ(name.exit_code, 1);
+  EXPECT_NE(name.err.find("C identifier"), std::string::npos) << name.err;
+  auto stray = ingot("compile " + model + " --target dv700 --report -o " + (tmp / "a.ingot"));
+  EXPECT_EQ(stray.exit_code, 1);
+  EXPECT_FALSE(fs::exists(tmp / "a"));
+  EXPECT_FALSE(fs::exists(tmp / "a.ingot"));
+
+  // A 9x9 kernel breaks dv700's kernel <= 7: exit 7, the layer named, no folder.
+  targettest::GraphBuilder wide(Shape{1, 16, 16, 8});
+  wide.conv("wide", 8, 9, 1, 4);
+  const std::string too_wide = write_model(tmp, wide.done(), "wide.ingot");
+  auto limits = ingot("compile " + too_wide + " --target dv700 --emit dv-sdk -o " + (tmp / "w"));
+  EXPECT_EQ(limits.exit_code, 7) << limits.err;
+  EXPECT_NE(limits.err.find("layer 'wide'"), std::string::npos) << limits.err;
+  EXPECT_FALSE(fs::exists(tmp / "w"));
+
+  // The output folder cannot be made (a file is in the way): an i/o error, nothing beside it.
+  { std::ofstream(tmp / "taken") << "x"; }
+  auto blocked = ingot("compile " + model + " --target dv700 --emit dv-sdk -o " + (tmp / "taken"));
+  EXPECT_EQ(blocked.exit_code, 5) << blocked.err;
+  EXPECT_NE(blocked.err.find("taken"), std::string::npos) << blocked.err;
+  std::size_t files = 0;
+  for (const auto& e : fs::directory_iterator(tmp.path())) files += e.is_regular_file() ? 1 : 0;
+  EXPECT_EQ(files, 3u);  // ok.ingot, wide.ingot, taken
+
+  // And the good case, through convert's one step as well as compile.
+  auto good =
+      ingot("compile " + model + " --target dv700 --emit dv-sdk --report -o " + (tmp / "net"));
+  EXPECT_EQ(good.exit_code, 0) << good.err;
+  EXPECT_NE(good.out.find("dv-sdk network Cok: 1 layers (1 device, 0 host)"), std::string::npos)
+      << good.out;
+  EXPECT_TRUE(fs::exists(tmp.path() / "net" / "ok_gen.cpp"));
+  expect_compiles(tmp.path() / "net", "ok");
+}
+
+}  // namespace
+}  // namespace ingot

@@ -130,6 +130,12 @@ class GraphBuilder {
     add(name, "Reshape", {last}, {{"shape", std::vector<std::int64_t>(to.dims().begin(), to.dims().end())}});
     return *this;
   }
+  // Any op on the last value (or the given inputs).
+  GraphBuilder& node(const std::string& name, const std::string& op, AttrMap attrs, std::vector<std::string> inputs = {}) {
+    if (inputs.empty()) inputs = {last};
+    add(name, op, std::move(inputs), std::move(attrs));
+    return *this;
+  }
   // Continue from an earlier value (a branch).
   GraphBuilder& from(const std::string& value) {
     last = value;

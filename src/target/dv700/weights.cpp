@@ -91,7 +91,8 @@ Kernel device_kernel(const Node& conv, Scratch& scratch) {
 class Stream {
  public:
   // `out` must be zeroed.
-  Stream(const Kernel& k, bool codebook8, std::span<std::uint8_t> out, std::vector<std::uint16_t>& halves)
+  Stream(const Kernel& k, bool codebook8, std::span<std::uint8_t> out,
+         std::vector<std::uint16_t>& halves)
       : k_(k), codebook8_(codebook8), halves_(halves), bytes_(out) {}
 
   Status start() {
