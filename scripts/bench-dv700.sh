@@ -17,16 +17,18 @@ cp -r "$SHARED/bench" "$work/bench"
 /usr/bin/python3 "$work/bench/gen_models.py" --nets mobilenet_v1 --out "$work/models" >/dev/null
 model="$work/models/mobilenet_v1.h5"
 
-stats() {  # convert arguments -> "median min"
-  local times=()
-  for _ in $(seq "$ROUNDS"); do
-    local t0 t1
-    t0=$(date +%s.%N)
-    "$INGOT" convert "$model" --target dv700 --emit dv-sdk -o "$work/out" "$@" >/dev/null
-    t1=$(date +%s.%N)
-    times+=("$(echo "$t1 - $t0" | bc -l)")
-  done
-  printf '%s\n' "${times[@]}" | sort -g | awk '{a[NR]=$1} END {printf "%.4f %.4f\n", a[int((NR+1)/2)], a[1]}'
+stats() {  # convert arguments -> "median min"; timed from Python so no helper process is counted
+  /usr/bin/python3 - "$ROUNDS" "$INGOT" "$model" "$work/out" "$@" <<'PY'
+import statistics, subprocess, sys, time
+rounds, ingot, model, out, extra = int(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4], sys.argv[5:]
+cmd = [ingot, "convert", model, "--target", "dv700", "--emit", "dv-sdk", "-o", out, *extra]
+times = []
+for _ in range(rounds):
+    t0 = time.perf_counter()
+    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    times.append(time.perf_counter() - t0)
+print(f"{statistics.median(times):.4f} {min(times):.4f}")
+PY
 }
 
 vendor_f16=$(grep '"KerasMobileNetV1"' "$SHARED/dv700-reference/timings.jsonl" | sed 's/.*"seconds": *\([0-9.]*\).*/\1/')

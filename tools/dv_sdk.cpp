@@ -45,11 +45,10 @@ Status write_dv_sdk(const DvSdkFlags& f, const ir::Graph& graph, const target::T
                            {.codebook8 = codebook8, .vendor_compat = f.vendor_compat}),
       context);
   INGOT_ASSIGN_OR_RETURN_CTX(const dv700::SdkFiles files,
-                             dv700::emit_sdk(net, name, codebook8, default_registry(), f.threads),
-                             context);
+                             dv700::emit_sdk(net, name, codebook8, default_registry()), context);
   if (f.report) std::cout << dv700::describe_network(net, name, codebook8);
   for (const auto& note : net.notes) std::cout << "note: " << note << "\n";
-  INGOT_TRY_CTX(dv700::write_sdk(f.output, name, files), context);
+  INGOT_TRY_CTX(dv700::write_sdk(f.output, name, files, net, codebook8, f.threads), context);
   std::cout << "wrote " << f.output << "/" << name << "_gen.h, " << name << "_gen.cpp, " << name
             << "_weights.bin: " << net.layers.size() << " layers, weights "
             << format_bytes(static_cast<std::size_t>(net.weight_size)) << " ("

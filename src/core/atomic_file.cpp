@@ -6,9 +6,9 @@
 #include <sys/uio.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
-#include <algorithm>
 #include <cstring>
 #include <vector>
 
@@ -79,6 +79,52 @@ Status write_file_atomic(const std::string& path, std::span<const std::span<cons
   temp.fd_ = -1;
   if (::rename(temp.path().c_str(), path.c_str()) != 0) return errno_error(what + ": rename");
   temp.committed_ = true;
+  return {};
+}
+
+Result<AtomicFile> AtomicFile::create(const std::string& path) {
+  std::string pattern = path + ".tmp.XXXXXX";
+  const int fd = ::mkstemp(pattern.data());
+  if (fd < 0) return errno_error("write file " + quote(path) + ": create temporary file");
+  ::fchmod(fd, 0644);
+  return AtomicFile(path, pattern, fd);
+}
+
+AtomicFile::AtomicFile(AtomicFile&& other) noexcept
+    : path_(std::move(other.path_)),
+      temp_(std::move(other.temp_)),
+      fd_(other.fd_),
+      committed_(other.committed_) {
+  other.fd_ = -1;
+  other.committed_ = true;  // the moved-from object owns nothing to remove
+}
+
+AtomicFile::~AtomicFile() {
+  if (fd_ >= 0) ::close(fd_);
+  if (!committed_) ::unlink(temp_.c_str());
+}
+
+Status AtomicFile::write_at(std::size_t offset, std::span<const std::byte> bytes) const {
+  while (!bytes.empty()) {
+    const ssize_t n = ::pwrite(fd_, bytes.data(), bytes.size(), static_cast<off_t>(offset));
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return errno_error("write file " + quote(path_));
+    }
+    bytes = bytes.subspan(static_cast<std::size_t>(n));
+    offset += static_cast<std::size_t>(n);
+  }
+  return {};
+}
+
+Status AtomicFile::commit() {
+  const std::string what = "write file " + quote(path_);
+  if (::fsync(fd_) != 0) return errno_error(what + ": flush");
+  const int fd = fd_;
+  fd_ = -1;
+  if (::close(fd) != 0) return errno_error(what + ": close");
+  if (::rename(temp_.c_str(), path_.c_str()) != 0) return errno_error(what + ": rename");
+  committed_ = true;
   return {};
 }
 

@@ -100,6 +100,9 @@ struct Case {
   const char* extra;  // more convert arguments ('@': under ../shared/models)
 };
 
+// ctest lists the case by name, not as bytes.
+[[maybe_unused]] void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
 std::string convert_args(const Case& c, const TempDir& tmp) {
   if (c.model[0] == 0) return testing::mobilenet_h5(tmp);
   std::string args = (models() / c.model).string();

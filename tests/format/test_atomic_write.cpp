@@ -9,6 +9,7 @@
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <thread>
 
 #include "core/atomic_file.h"
 #include "format/format.h"
@@ -120,6 +121,42 @@ TEST(FormatAtomicWrite, PiecesAreWrittenInOrder) {
   ASSERT_EQ(got.size(), whole.size());
   EXPECT_EQ(std::memcmp(got.data(), whole.data(), whole.size()), 0);
   EXPECT_EQ(dir.entries(), std::vector<std::string>{"pieces.bin"});
+}
+
+// AtomicFile: blocks written at their offsets from two threads at once, in no order, make the
+// file on commit; before it only a temporary file exists, and dropping it uncommitted leaves
+// nothing.
+TEST(FormatAtomicWrite, AtomicFileTakesOffsetWritesFromThreadsAndAppearsOnCommit) {
+  TempDir dir("atomic");
+  const std::string path = dir.file("blocks.bin");
+  std::vector<std::byte> whole(64 * 1000);
+  for (std::size_t i = 0; i < whole.size(); ++i) whole[i] = static_cast<std::byte>(i * 131 % 251);
+  {
+    auto file = AtomicFile::create(path);
+    ASSERT_TRUE(file.ok()) << file.status().message();
+    const auto write_blocks = [&](std::size_t first) {
+      for (std::size_t b = first; b < 64; b += 2) {
+        const std::size_t at = (63 - b) * 1000;  // back to front
+        EXPECT_TRUE(file->write_at(at, std::span(whole).subspan(at, 1000)).ok());
+      }
+    };
+    std::thread other(write_blocks, 1);
+    write_blocks(0);
+    other.join();
+    EXPECT_FALSE(fs::exists(path));
+    ASSERT_TRUE(file->commit().ok());
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::vector<char> got((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  ASSERT_EQ(got.size(), whole.size());
+  EXPECT_EQ(std::memcmp(got.data(), whole.data(), whole.size()), 0);
+  EXPECT_EQ(dir.entries(), std::vector<std::string>{"blocks.bin"});
+  {
+    auto dropped = AtomicFile::create(dir.file("dropped.bin"));
+    ASSERT_TRUE(dropped.ok());
+    ASSERT_TRUE(dropped->write_at(0, std::span(whole).first(10)).ok());
+  }
+  EXPECT_EQ(dir.entries(), std::vector<std::string>{"blocks.bin"});
 }
 
 // The checksum over pieces is the whole file's, wherever the pieces split it (the 8 bytes of

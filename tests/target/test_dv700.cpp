@@ -291,7 +291,7 @@ TEST(Dv700Emit, CustomLayerStructsHoldListsOfAnyLengthAndUnsetParameters) {
 
   const auto dir = std::filesystem::temp_directory_path() / "ingot-dv700-custom";
   std::filesystem::remove_all(dir);
-  ASSERT_TRUE(dv700::write_sdk(dir.string(), "Priors", *files).ok());
+  ASSERT_TRUE(dv700::write_sdk(dir.string(), "Priors", *files, net, false).ok());
   const std::string cmd = "g++ -std=c++11 -fsyntax-only -Wall -Wextra -Werror -I " +
                           std::string(INGOT_FIXTURES_DIR) + "/dv-sdk -I " + dir.string() + " " +
                           (dir / "Priors_gen.cpp").string() + " 2>&1";

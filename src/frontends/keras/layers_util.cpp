@@ -1,6 +1,7 @@
 #include "frontends/keras/layers.h"
 
 #include <algorithm>
+#include <thread>
 
 namespace ingot::keras {
 
@@ -45,18 +46,30 @@ Tensor hwab_to_baHW(const Tensor& kernel, bool flip) {
   // A transpose of [a][b] per tap, in tiles: element by element, the writes (stride a * kh * kw)
   // missed the cache on every store and made this a quarter of converting MobileNet.
   constexpr std::int64_t kTile = 32;
-  for (std::int64_t y = 0; y < kh; ++y) {
-    for (std::int64_t x = 0; x < kw; ++x) {
-      const std::int64_t tap = (flip ? kh - 1 - y : y) * kw + (flip ? kw - 1 - x : x);
-      const float* from = in + (y * kw + x) * a * b;
-      for (std::int64_t i0 = 0; i0 < a; i0 += kTile) {
-        for (std::int64_t j0 = 0; j0 < b; j0 += kTile) {
-          const std::int64_t i1 = std::min(a, i0 + kTile), j1 = std::min(b, j0 + kTile);
-          for (std::int64_t j = j0; j < j1; ++j)
-            for (std::int64_t i = i0; i < i1; ++i) o[(j * a + i) * kh * kw + tap] = from[i * b + j];
+  const auto columns = [&](std::int64_t j_begin, std::int64_t j_end) {
+    for (std::int64_t y = 0; y < kh; ++y) {
+      for (std::int64_t x = 0; x < kw; ++x) {
+        const std::int64_t tap = (flip ? kh - 1 - y : y) * kw + (flip ? kw - 1 - x : x);
+        const float* from = in + (y * kw + x) * a * b;
+        for (std::int64_t i0 = 0; i0 < a; i0 += kTile) {
+          for (std::int64_t j0 = j_begin; j0 < j_end; j0 += kTile) {
+            const std::int64_t i1 = std::min(a, i0 + kTile), j1 = std::min(j_end, j0 + kTile);
+            for (std::int64_t j = j0; j < j1; ++j)
+              for (std::int64_t i = i0; i < i1; ++i) o[(j * a + i) * kh * kw + tap] = from[i * b + j];
+          }
         }
       }
     }
+  };
+  // Large kernels (a MobileNet's pointwise layers are a million weights) take a second core:
+  // the halves of the output channels are independent.
+  if (kernel.num_elements() >= (1 << 18) && b >= 2 * kTile && std::thread::hardware_concurrency() > 1) {
+    const std::int64_t half = b / 2 / kTile * kTile;
+    std::thread second(columns, half, b);
+    columns(0, half);
+    second.join();
+  } else {
+    columns(0, b);
   }
   return out;
 }

@@ -482,7 +482,7 @@ void conv_layer(std::ostringstream& o, const Network& net, const Layer& l, std::
 }  // namespace
 
 Result<SdkFiles> emit_sdk(const Network& net, const std::string& name, bool codebook8,
-                          const OpRegistry& registry, int threads) {
+                          const OpRegistry& registry) {
   if (!is_identifier(name))
     return usage_error("network name " + quote(name) +
                        " must be a C identifier (it names the class C" + name + ")");
@@ -544,15 +544,11 @@ Result<SdkFiles> emit_sdk(const Network& net, const std::string& name, bool code
     s << "}\n\n";
   }
   files.source = s.str();
-  INGOT_ASSIGN_OR_RETURN(files.weights, pack_weights(net, codebook8, threads));
-  if (static_cast<std::int64_t>(files.weights.size()) != net.weight_size) {
-    return internal_error("packed " + std::to_string(files.weights.size()) +
-                          " weight bytes, the layers address " + std::to_string(net.weight_size));
-  }
   return files;
 }
 
-Status write_sdk(const std::string& dir, const std::string& name, const SdkFiles& files) {
+Status write_sdk(const std::string& dir, const std::string& name, const SdkFiles& files,
+                 const Network& net, bool codebook8, int threads) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return io_error("cannot create output folder " + quote(dir) + ": " + ec.message());
@@ -560,9 +556,14 @@ Status write_sdk(const std::string& dir, const std::string& name, const SdkFiles
   const auto text = [](const std::string& t) {
     return std::as_bytes(std::span(t.data(), t.size()));
   };
-  INGOT_TRY(
-      write_file_atomic((base / (name + "_weights.bin")).string(),
-                        std::as_bytes(std::span(files.weights.data(), files.weights.size()))));
+  // The weights go first and as they are packed: a packing failure leaves no file.
+  INGOT_ASSIGN_OR_RETURN(AtomicFile weights,
+                         AtomicFile::create((base / (name + "_weights.bin")).string()));
+  INGOT_TRY(pack_weights(net, codebook8, threads,
+                         [&](std::size_t offset, std::span<const std::uint8_t> bytes) {
+                           return weights.write_at(offset, std::as_bytes(bytes));
+                         }));
+  INGOT_TRY(weights.commit());
   INGOT_TRY(write_file_atomic((base / (name + "_gen.h")).string(), text(files.header)));
   INGOT_TRY(write_file_atomic((base / (name + "_gen.cpp")).string(), text(files.source)));
   return {};

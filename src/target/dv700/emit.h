@@ -21,13 +21,14 @@ struct SdkFiles {
 };
 
 // `name` must be a C identifier: it names the class and the files.
-// `threads` pack the weights (0: the machine's cores).
 Result<SdkFiles> emit_sdk(const Network& net, const std::string& name, bool codebook8,
-                          const OpRegistry& registry, int threads = 0);
+                          const OpRegistry& registry);
 
-// Writes the three files into `dir` (created if missing), each to a temporary name first, so
-// a failure leaves no half-written file.
-Status write_sdk(const std::string& dir, const std::string& name, const SdkFiles& files);
+// Writes the two sources and <name>_weights.bin (packed from `net` on `threads` threads, 0:
+// the machine's cores, written as the runs are packed) into `dir` (created if missing), each
+// to a temporary name first, so a failure leaves no half-written file.
+Status write_sdk(const std::string& dir, const std::string& name, const SdkFiles& files,
+                 const Network& net, bool codebook8, int threads = 0);
 
 // The network's runs, memory and host/device split, as `compile --report` prints it.
 std::string describe_network(const Network& net, const std::string& name, bool codebook8);

@@ -323,7 +323,7 @@ Result<std::vector<std::uint8_t>> pack_run_weights(const Node& conv, bool codebo
   return out;
 }
 
-Result<std::vector<std::uint8_t>> pack_weights(const Network& net, bool codebook8, int threads) {
+Status pack_weights(const Network& net, bool codebook8, int threads, const WeightSink& sink) {
   std::vector<const Node*> convs;
   std::vector<std::size_t> offsets;
   std::size_t total = 0;
@@ -335,16 +335,21 @@ Result<std::vector<std::uint8_t>> pack_weights(const Network& net, bool codebook
       total += static_cast<std::size_t>(conv_weight_size(*convs.back(), codebook8));
     }
   }
-  std::vector<std::uint8_t> out(total);
+  if (total != static_cast<std::size_t>(net.weight_size)) {
+    return internal_error("the runs' weights take " + std::to_string(total) +
+                          " bytes, the layers address " + std::to_string(net.weight_size));
+  }
   std::vector<Status> status(convs.size());
   // Runs pack independently (the codebook fit of each is the slow part): share them out.
   std::atomic<std::size_t> next{0};
   const auto work = [&] {
     Scratch scratch;
+    std::vector<std::uint8_t> bytes;
     for (std::size_t r; (r = next.fetch_add(1)) < convs.size();) {
-      const std::size_t end = r + 1 < offsets.size() ? offsets[r + 1] : out.size();
-      status[r] = pack_run_weights(*convs[r], codebook8,
-                                   std::span(out).subspan(offsets[r], end - offsets[r]));
+      const std::size_t end = r + 1 < offsets.size() ? offsets[r + 1] : total;
+      bytes.assign(end - offsets[r], 0);
+      status[r] = pack_run(*convs[r], codebook8, bytes, scratch);
+      if (status[r].ok()) status[r] = sink(offsets[r], bytes);
     }
   };
   const unsigned n = threads > 0 ? static_cast<unsigned>(threads)
@@ -354,6 +359,16 @@ Result<std::vector<std::uint8_t>> pack_weights(const Network& net, bool codebook
   work();
   for (auto& t : pool) t.join();
   for (const Status& st : status) INGOT_TRY(st);
+  return {};
+}
+
+Result<std::vector<std::uint8_t>> pack_weights(const Network& net, bool codebook8, int threads) {
+  std::vector<std::uint8_t> out(static_cast<std::size_t>(net.weight_size));
+  INGOT_TRY(pack_weights(
+      net, codebook8, threads, [&](std::size_t offset, std::span<const std::uint8_t> bytes) {
+        std::copy(bytes.begin(), bytes.end(), out.begin() + static_cast<std::ptrdiff_t>(offset));
+        return Status{};
+      }));
   return out;
 }
 

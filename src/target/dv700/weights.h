@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -33,5 +34,11 @@ Result<std::vector<std::uint8_t>> pack_run_weights(const Node& conv, bool codebo
 // The whole file: every run of every layer, in order; runs are packed on `threads` threads
 // (0: the machine's cores).
 Result<std::vector<std::uint8_t>> pack_weights(const Network& net, bool codebook8, int threads = 0);
+
+// The same handed over run by run: `sink(offset, bytes)` gets each run's bytes and their
+// offset in the file, from the packing threads, in no particular order (so it must be safe to
+// call concurrently, as a pwrite is). Packing and writing then overlap.
+using WeightSink = std::function<Status(std::size_t offset, std::span<const std::uint8_t> bytes)>;
+Status pack_weights(const Network& net, bool codebook8, int threads, const WeightSink& sink);
 
 }  // namespace ingot::dv700
