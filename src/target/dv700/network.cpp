@@ -1,6 +1,7 @@
 #include "target/dv700/network.h"
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 
@@ -11,73 +12,30 @@
 
 namespace ingot::dv700 {
 
+// Indexed by the enums' values, in their order: the vendor's type names.
 const char* node_kind_name(NodeKind kind) {
-  switch (kind) {
-    case NodeKind::input:
-      return "Input";
-    case NodeKind::convolution:
-      return "Convolution";
-    case NodeKind::inner_product:
-      return "InnerProduct";
-    case NodeKind::pooling:
-      return "Pooling";
-    case NodeKind::upsampling:
-      return "UpSampling";
-    case NodeKind::eltwise:
-      return "Eltwise";
-    case NodeKind::concat:
-      return "Concat";
-    case NodeKind::flatten:
-      return "Flatten";
-    case NodeKind::reshape:
-      return "Reshape";
-    case NodeKind::softmax:
-      return "SoftMax";
-    case NodeKind::custom:
-      return "Custom";
-  }
-  return "?";
+  static constexpr const char* kNames[] = {"Input",   "Convolution", "InnerProduct", "Pooling",
+                                           "UpSampling", "Eltwise", "Concat",       "Flatten",
+                                           "Reshape", "SoftMax",     "Custom"};
+  static_assert(std::size(kNames) == static_cast<std::size_t>(NodeKind::custom) + 1);
+  return kNames[static_cast<std::size_t>(kind)];
 }
 
-const char* layer_type_name(LayerType type) {
-  switch (type) {
-    case LayerType::input:
-      return "Input";
-    case LayerType::convolution:
-      return "Convolution";
-    case LayerType::flatten:
-      return "Flatten";
-    case LayerType::concatenate:
-      return "Concatenate";
-    case LayerType::copy_concatenate:
-      return "CopyConcatenate";
-    case LayerType::softmax:
-      return "SoftMax";
-    case LayerType::custom:
-      return "Custom";
-  }
-  return "?";
-}
+namespace {
+struct LayerTypeNames {
+  const char* name;  // the layer table's
+  const char* code;  // dmp_network.h's layer_type
+};
+constexpr LayerTypeNames kLayerTypes[] = {
+    {"Input", "LT_INPUT"},       {"Convolution", "LT_CONV"},
+    {"Flatten", "LT_FLATTEN"},   {"Concatenate", "LT_CONCAT"},
+    {"CopyConcatenate", "LT_COPY_CONCAT"}, {"SoftMax", "LT_SOFTMAX"},
+    {"Custom", "LT_CUSTOM"}};
+static_assert(std::size(kLayerTypes) == static_cast<std::size_t>(LayerType::custom) + 1);
+}  // namespace
 
-const char* layer_type_code(LayerType type) {
-  switch (type) {
-    case LayerType::input:
-      return "LT_INPUT";
-    case LayerType::convolution:
-      return "LT_CONV";
-    case LayerType::flatten:
-      return "LT_FLATTEN";
-    case LayerType::concatenate:
-      return "LT_CONCAT";
-    case LayerType::copy_concatenate:
-      return "LT_COPY_CONCAT";
-    case LayerType::softmax:
-      return "LT_SOFTMAX";
-    case LayerType::custom:
-      return "LT_CUSTOM";
-  }
-  return "?";
-}
+const char* layer_type_name(LayerType type) { return kLayerTypes[static_cast<std::size_t>(type)].name; }
+const char* layer_type_code(LayerType type) { return kLayerTypes[static_cast<std::size_t>(type)].code; }
 
 namespace {
 
