@@ -44,10 +44,11 @@ enum class NodeKind {
   softmax,
   custom
 };
-const char* node_kind_name(
-    NodeKind kind);  // the vendor's type names: "Convolution", "Pooling", ...
+// The vendor's type names: "Convolution", "Pooling", ...
+const char* node_kind_name(NodeKind kind);
 
-// A per-channel y = x * mul + add folded into a convolution, as the model stores it.
+// A batch norm and/or scale folded into a convolution, with the parameters as the model stores
+// them (the fold itself is the weight packer's: its arithmetic must be the vendor's).
 struct Normalization {
   std::string name;
   std::vector<float> mean, variance, gamma, beta;  // batch norm; empty when absent
