@@ -102,6 +102,39 @@ TEST(Dv700Network, FoldsAndJoinsAsTheDeviceRunsThem) {
   ASSERT_TRUE(lone.norm);
 }
 
+// What the device has no form for runs on the host as a custom layer, with its parameters;
+// what it writes depends on who reads it: fp16 (WHC8) for the device, fp32 for the caller.
+TEST(Dv700Network, WhatTheDeviceLacksRunsOnTheHostInTheFormatItsReadersRead) {
+  GraphBuilder b(Shape{1, 8, 8, 8});
+  b.conv("conv", 8, 1)
+      .node("thresholded", "ReLU", {{"threshold", 0.5}})
+      .pad("pad", 1)
+      .relu("relu")  // a pad before an activation: the host pads
+      .conv("conv2", 8, 3)
+      .node("out", "ReLU", {{"max_value", 4.0}});
+  const dv700::Network net = build(b.done());
+  const auto& thresholded = node_named(net, "thresholded");
+  EXPECT_EQ(thresholded.kind, dv700::NodeKind::custom);
+  EXPECT_EQ(std::get<double>(thresholded.custom_params.at("threshold")), 0.5);
+  // Read by the host's pad only: fp32.
+  EXPECT_FALSE(thresholded.fp16_output);
+  EXPECT_EQ(thresholded.output_size, 8 * 8 * 8 * 4);
+  // Read by the device: fp16 (in WHC8).
+  const auto& pad = node_named(net, "pad");
+  EXPECT_EQ(pad.kind, dv700::NodeKind::custom);
+  EXPECT_TRUE(pad.device_reads_output);
+  EXPECT_EQ(pad.output_size, 10 * 10 * 8 * 2);
+  // The ReLU after the host pad runs on the device as a 1x1 depthwise convolution.
+  EXPECT_EQ(node_named(net, "relu").kind, dv700::NodeKind::convolution);
+  const auto& out = node_named(net, "out");
+  EXPECT_EQ(out.kind, dv700::NodeKind::custom);
+  EXPECT_FALSE(out.fp16_output);
+  EXPECT_EQ(out.output_size, 8 * 8 * 8 * 4);
+  std::size_t callbacks = 0;
+  for (const auto& note : net.notes) callbacks += note.find("provide custom_callback_") != std::string::npos ? 1 : 0;
+  EXPECT_EQ(callbacks, 3u);
+}
+
 std::uint16_t half_at(const std::vector<std::uint8_t>& b, std::size_t byte) {
   return static_cast<std::uint16_t>(b.at(byte) | (b.at(byte + 1) << 8));
 }

@@ -92,15 +92,18 @@ class Lowering {
     }
     output_nodes = outputs_;
     net.nchw = nchw_;
-    // A custom layer the device reads from must write what the device reads: fp16 in WHC8.
+    // A custom layer writes what its readers read: fp16 in WHC8 for the device, fp16 in HWC for
+    // the dv-sdk's flatten and softmax; fp32 only for other custom layers and the caller.
     for (Node& n : net.nodes) {
       if (n.kind != NodeKind::custom) continue;
       for (int r : n.outputs) {
         const NodeKind k = net.nodes[static_cast<std::size_t>(r)].kind;
-        if (k != NodeKind::custom && k != NodeKind::softmax && k != NodeKind::flatten)
+        if (k != NodeKind::custom) n.fp16_output = true;
+        if (k != NodeKind::custom && k != NodeKind::softmax && k != NodeKind::flatten && k != NodeKind::reshape) {
           n.device_reads_output = true;
+        }
       }
-      if (n.device_reads_output) n.output_size = 2 * product(n.out_dim);
+      if (n.fp16_output) n.output_size = 2 * product(n.out_dim);
     }
     return net;
   }
@@ -330,31 +333,44 @@ class Lowering {
     return {};
   }
 
+  // The device's activation code and leaky slope for an activation node; nullopt for one the
+  // device has no form for (a thresholded or clipped ReLU other than ReLU6, an ELU with
+  // alpha != 1), which the host then runs.
+  struct Activation {
+    int code = 0;
+    double slope = 0.0;
+  };
+  Result<std::optional<Activation>> device_activation(const ir::Node& node) {
+    const std::string& op = node.op;
+    if (op == "ReLU") {
+      INGOT_ASSIGN_OR_RETURN(const ops::ReLUParams p, params<ops::ReLUParams>(node));
+      if (p.threshold != 0.0) return std::optional<Activation>{};
+      if (p.max_value && !(*p.max_value == 6.0 && p.negative_slope == 0.0)) return std::optional<Activation>{};
+      // The device's leaky ReLU with slope 0 is ReLU.
+      return std::optional<Activation>{Activation{p.max_value ? 6 : 2, p.negative_slope}};
+    }
+    if (op == "Tanh") return std::optional<Activation>{Activation{1}};
+    if (op == "Sigmoid") return std::optional<Activation>{Activation{3}};
+    if (op == "Elu") {
+      const auto it = node.attrs.find("alpha");
+      if (it != node.attrs.end() && std::get<double>(it->second) != 1.0) return std::optional<Activation>{};
+      return std::optional<Activation>{Activation{5}};
+    }
+    return std::optional<Activation>{Activation{4}};  // PReLU
+  }
+
   Status lower_activation(const ir::Node& node) {
     const std::string& op = node.op;
+    INGOT_ASSIGN_OR_RETURN(const auto act, device_activation(node));
+    if (!act) return lower_custom(node);
     Node* conv = fold_target(node, op != "PReLU");
     const bool folded = conv != nullptr && conv->actfunc < 0;
     if (!folded) {
       INGOT_ASSIGN_OR_RETURN(conv, identity_conv(node));
     }
-    if (op == "ReLU") {
-      INGOT_ASSIGN_OR_RETURN(const ops::ReLUParams p, params<ops::ReLUParams>(node));
-      if (p.threshold != 0.0) return unsupported("a ReLU with a threshold");
-      if (p.max_value && !(*p.max_value == 6.0 && p.negative_slope == 0.0)) {
-        return unsupported("a clipped ReLU other than ReLU6");
-      }
-      conv->actfunc = p.max_value ? 6 : 2;  // the device's leaky ReLU with slope 0 is ReLU
-      conv->act_param = p.negative_slope;
-    } else if (op == "Tanh") {
-      conv->actfunc = 1;
-    } else if (op == "Sigmoid") {
-      conv->actfunc = 3;
-    } else if (op == "Elu") {
-      const auto it = node.attrs.find("alpha");
-      if (it != node.attrs.end() && std::get<double>(it->second) != 1.0)
-        return unsupported("an ELU with alpha other than 1");
-      conv->actfunc = 5;
-    } else {  // PReLU
+    conv->actfunc = act->code;
+    conv->act_param = act->slope;
+    if (op == "PReLU") {
       const auto it = node.attrs.find("alpha");
       const auto* ref = it == node.attrs.end() ? nullptr : std::get_if<TensorRef>(&it->second);
       const Tensor* alpha = ref ? cache_.find(ref->name) : nullptr;
@@ -363,7 +379,6 @@ class Lowering {
         return unsupported("a PReLU whose slopes are not one per output channel");
       }
       conv->prelu.assign(alpha->data<float>().begin(), alpha->data<float>().end());
-      conv->actfunc = 4;
     }
     conv->act_name = node.name;
     if (folded) {
@@ -430,7 +445,7 @@ class Lowering {
 
   Status lower_resize(const ir::Node& node) {
     INGOT_ASSIGN_OR_RETURN(const ops::ResizeParams p, params<ops::ResizeParams>(node));
-    if (p.mode != "nearest") return unsupported("upsampling other than nearest neighbour");
+    if (p.mode != "nearest") return lower_custom(node);  // the device upsamples by copying only
     INGOT_ASSIGN_OR_RETURN(const int in, producer(node.inputs[0]));
     Node n{.name = node.name, .kind = NodeKind::upsampling};
     n.inputs = {in};
@@ -521,9 +536,12 @@ class Lowering {
   Status lower_pad(const ir::Node& node) {
     INGOT_ASSIGN_OR_RETURN(const ops::PadParams p, params<ops::PadParams>(node));
     const auto pads = plan::spatial_pads(p.pads, nchw_ ? "NCHW" : "NHWC");
-    if (!pads || p.value != 0.0f || readers_[node.outputs[0]] != 1) {
-      return unsupported("a pad other than a zero spatial pad read by one convolution");
+    // Only a convolution pads on the device; any other pad the host does.
+    bool conv_reads = false;
+    for (const auto& n : graph_.nodes) {
+      conv_reads = conv_reads || (n.op == "Conv2D" && n.inputs[0] == node.outputs[0]);
     }
+    if (!pads || p.value != 0.0f || readers_[node.outputs[0]] != 1 || !conv_reads) return lower_custom(node);
     pending_pads_[node.outputs[0]] = PendingPad{node.name, node.inputs[0], *pads};
     return {};
   }
@@ -550,8 +568,10 @@ class Lowering {
     for (const ParamSpec& spec : def->schema.params) {
       const auto it = node.attrs.find(spec.name);
       if (it != node.attrs.end()) {
-        if (std::holds_alternative<TensorRef>(it->second))
-          return unsupported("a custom layer with tensor parameter " + quote(spec.name));
+        if (std::holds_alternative<TensorRef>(it->second)) {
+          return unsupported("the device has no " + node.op + " and a dv-sdk host layer takes plain parameters only, not tensor " +
+                             quote(spec.name) + ": the DV700 network cannot hold this layer");
+        }
         n.custom_params[spec.name] = it->second;
       } else if (spec.default_value) {
         n.custom_params[spec.name] = *spec.default_value;
@@ -1047,9 +1067,9 @@ Result<Network> build_network(const ir::Graph& graph, const OpRegistry& registry
     net.notes.push_back(
         "host layer " + quote(n.name) + " (" + n.custom_op + "): provide custom_callback_" +
         n.custom_op + " (declared in the header)" +
-        (n.device_reads_output
-             ? "; it must write fp16 in the device's WHC8 layout, since the device reads it"
-             : "; it writes fp32"));
+        (n.device_reads_output ? "; it must write fp16 in the device's WHC8 layout, since the device reads it"
+         : n.fp16_output      ? "; it must write fp16 in HWC order, since a dv-sdk flatten or softmax reads it"
+                              : "; it writes fp32"));
   }
   mark_outputs(net, lowering.output_nodes);
   allocate(net);

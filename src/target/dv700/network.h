@@ -83,8 +83,8 @@ struct Node {
   // custom layers: the op and its parameters
   std::string custom_op;
   AttrMap custom_params;
-  bool device_reads_output =
-      false;  // a custom layer whose output a device layer reads (fp16, WHC8)
+  bool fp16_output = false;          // a custom layer read by other than custom layers writes fp16
+  bool device_reads_output = false;  // ... and in the device's WHC8 layout when the device reads it
 };
 
 struct Run {
