@@ -631,3 +631,34 @@ TEST(DvSdkCli, ErrorsNameTheProblemAndWriteNothing) {
 
 }  // namespace
 }  // namespace ingot
+
+namespace ingot {
+namespace {
+
+// A real SSD detector (Caffe YuFaceDetectNet: Normalize, PriorBox, DetectionOutput), which the
+// vendor tool cannot convert: its host layers get typed structs (Normalize's per-channel scale
+// as a float list; DetectionOutput's three inputs listed), and the code compiles.
+TEST(DvSdkSsd, DetectorHostLayersCarryTheirParametersAndInputs) {
+  INGOT_REQUIRE_SHARED("dv-sdk SSD test");
+  TempDir tmp("dv-ssd");
+  const Case c{"YuFace", "caffe-yufacedetectnet-ssd/yufacedetectnet-open-v2.prototxt",
+               "--weights @caffe-yufacedetectnet-ssd/yufacedetectnet-open-v2.caffemodel"};
+  const fs::path dir = emit(c, tmp, "");
+  const std::string header = testing::slurp(dir / "YuFace_gen.h");
+  const std::string source = testing::slurp(dir / "YuFace_gen.cpp");
+  EXPECT_NE(header.find("struct custom_param_DetectionOutput {"), std::string::npos);
+  EXPECT_NE(header.find("struct custom_param_CaffeNormalize {"), std::string::npos);
+  EXPECT_NE(header.find("struct custom_param_CaffePriorBox {"), std::string::npos);
+  EXPECT_NE(header.find("  const float* scale;"), std::string::npos);  // Normalize's per-channel scale
+  EXPECT_NE(source.find("3,  // input_count"), std::string::npos);    // DetectionOutput: loc, conf, priors
+  EXPECT_NE(source.find("\"CENTER_SIZE\",  // code_type"), std::string::npos);
+  const Parsed p = parse_source(source);
+  const auto& last = p.layers.rbegin()->second;
+  EXPECT_EQ(last.at("layer.name"), "\"detection_out\"");
+  EXPECT_EQ(last.at("layer.type"), "LT_CUSTOM");
+  EXPECT_EQ(last.at("layer.is_f32_output"), "true");
+  expect_compiles(dir, "YuFace");
+}
+
+}  // namespace
+}  // namespace ingot

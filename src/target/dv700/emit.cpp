@@ -97,6 +97,9 @@ struct CustomField {
 struct CustomStruct {
   std::string op;
   std::vector<CustomField> fields;
+  // Some layer of the op reads several inputs (SSD's DetectionOutput, a prior box of a map and
+  // the image): the dv-sdk record holds one input offset, so the struct lists them all.
+  bool inputs = false;
 };
 
 const char* c_type(AttrType t) {
@@ -134,8 +137,9 @@ Result<std::map<std::string, CustomStruct>> custom_structs(const Network& net,
     std::set<std::string> seen;
     if (def != nullptr) {
       for (const ParamSpec& spec : def->schema.params) {
-        if (spec.type == AttrType::tensor) continue;
-        s.fields.push_back({spec.name, spec.type, !spec.required && !spec.default_value});
+        // A small tensor parameter arrives as a float list (network.cpp).
+        const AttrType type = spec.type == AttrType::tensor ? AttrType::float_list : spec.type;
+        s.fields.push_back({spec.name, type, !spec.required && !spec.default_value});
         seen.insert(spec.name);
       }
     }
@@ -143,6 +147,7 @@ Result<std::map<std::string, CustomStruct>> custom_structs(const Network& net,
     // union of the keys over all layers of the op, each optional.
     for (const Node& other : net.nodes) {
       if (other.kind != NodeKind::custom || other.custom_op != n.custom_op) continue;
+      s.inputs = s.inputs || other.inputs.size() > 1;
       for (const auto& [key, value] : other.custom_params) {
         if (seen.insert(key).second) s.fields.push_back({key, attr_type(value), true});
       }
@@ -171,6 +176,13 @@ std::string custom_struct_text(const CustomStruct& s) {
     if (is_list(f.type))
       o << "  uint32_t " << f.name << "_count;  // elements of " << f.name << "\n";
   }
+  if (s.inputs) {
+    o << "  // The layer's inputs, in order: their offsets in the I/O buffer and the layers that\n"
+      << "  // write them (nullptr: the network's input), whose records tell size and format.\n"
+      << "  const size_t* input_offs;\n"
+      << "  fpga_layer* const* input_layers;\n"
+      << "  uint32_t input_count;\n";
+  }
   o << "};\n\n";
   o << "// The host computes " << s.op << " layers: provide this function.\n";
   o << "void custom_callback_" << c_name(s.op)
@@ -189,7 +201,7 @@ Result<std::string> list_init(const std::vector<T>& v, F element) {
 }
 
 // The static arrays and the struct instance of one custom layer.
-Result<std::string> custom_instance(const Node& n, const CustomStruct& s) {
+Result<std::string> custom_instance(const Node& n, const CustomStruct& s, const Layer& layer) {
   std::ostringstream arrays, init;
   init << "  static custom_param_" << c_name(s.op) << " custom_param = {\n";
   for (const auto& f : s.fields) {
@@ -255,6 +267,21 @@ Result<std::string> custom_instance(const Node& n, const CustomStruct& s) {
     } else {
       init << "    " << value << ",  // " << f.name << "\n";
     }
+  }
+  if (s.inputs) {
+    arrays << "  static const size_t input_offs[] = {";
+    for (std::size_t k = 0; k < layer.input_offsets.size(); ++k) arrays << (k ? ", " : "") << layer.input_offsets[k];
+    arrays << "};\n  static fpga_layer* const input_layers[] = {";
+    for (std::size_t k = 0; k < layer.layer_in.size(); ++k) {
+      arrays << (k ? ", " : "");
+      if (layer.layer_in[k] < 0) {
+        arrays << "nullptr";
+      } else {
+        arrays << "&layers_[" << layer.layer_in[k] << "]";
+      }
+    }
+    arrays << "};\n";
+    init << "    input_offs,\n    input_layers,\n    " << layer.layer_in.size() << ",  // input_count\n";
   }
   init << "  };\n";
   std::string text = arrays.str();
@@ -522,7 +549,7 @@ Result<SdkFiles> emit_sdk(const Network& net, const std::string& name, bool code
     if (l.type == LayerType::custom) {
       const Node& c = node_at(net, l.node_in);
       INGOT_ASSIGN_OR_RETURN_CTX(const std::string inst,
-                                 custom_instance(c, structs.at(c.custom_op)),
+                                 custom_instance(c, structs.at(c.custom_op), l),
                                  "custom layer " + quote(c.name));
       s << inst << "\n";
     }

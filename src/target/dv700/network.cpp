@@ -99,7 +99,8 @@ class Lowering {
       for (int r : n.outputs) {
         const NodeKind k = net.nodes[static_cast<std::size_t>(r)].kind;
         if (k != NodeKind::custom) n.fp16_output = true;
-        if (k != NodeKind::custom && k != NodeKind::softmax && k != NodeKind::flatten && k != NodeKind::reshape) {
+        const bool flat_concat = k == NodeKind::concat && net.nodes[static_cast<std::size_t>(r)].out_dim.size() != 3;
+        if (k != NodeKind::custom && k != NodeKind::softmax && k != NodeKind::flatten && k != NodeKind::reshape && !flat_concat) {
           n.device_reads_output = true;
         }
       }
@@ -547,10 +548,7 @@ class Lowering {
   }
 
   Status lower_custom(const ir::Node& node) {
-    if (node.inputs.size() != 1) {
-      return unsupported("the dv-sdk hands a host layer one input; this " + node.op + " has " +
-                         std::to_string(node.inputs.size()));
-    }
+    if (node.inputs.empty()) return unsupported("a host layer without inputs");
     Node n{.name = node.name, .kind = NodeKind::custom};
     for (const auto& v : node.inputs) {
       INGOT_ASSIGN_OR_RETURN(const int in, producer(v));
@@ -568,9 +566,18 @@ class Lowering {
     for (const ParamSpec& spec : def->schema.params) {
       const auto it = node.attrs.find(spec.name);
       if (it != node.attrs.end()) {
-        if (std::holds_alternative<TensorRef>(it->second)) {
-          return unsupported("the device has no " + node.op + " and a dv-sdk host layer takes plain parameters only, not tensor " +
-                             quote(spec.name) + ": the DV700 network cannot hold this layer");
+        if (const auto* ref = std::get_if<TensorRef>(&it->second)) {
+          // A small parameter tensor (Normalize's per-channel scale, say) goes into the struct
+          // as a float list; a layer's weights do not fit a host layer's parameters.
+          const Tensor* t = cache_.find(ref->name);
+          if (spec.layer_weights || t == nullptr || t->dtype() != DType::f32 || t->num_elements() > kMaxHostTensor) {
+            return unsupported("the device has no " + node.op + ", and its tensor " + quote(spec.name) +
+                               " is more than a dv-sdk host layer's parameters hold (at most " +
+                               std::to_string(kMaxHostTensor) + " floats; no layer weights): the DV700 network cannot hold this layer");
+          }
+          const auto values = t->data<float>();
+          n.custom_params[spec.name] = std::vector<double>(values.begin(), values.end());
+          continue;
         }
         n.custom_params[spec.name] = it->second;
       } else if (spec.default_value) {
@@ -581,6 +588,8 @@ class Lowering {
     add(std::move(n), node.outputs[0], node.inputs.empty() ? std::string() : node.inputs[0]);
     return {};
   }
+
+  static constexpr std::int64_t kMaxHostTensor = 4096;
 
   struct PendingPad {
     std::string name, input;
@@ -1068,7 +1077,7 @@ Result<Network> build_network(const ir::Graph& graph, const OpRegistry& registry
         "host layer " + quote(n.name) + " (" + n.custom_op + "): provide custom_callback_" +
         n.custom_op + " (declared in the header)" +
         (n.device_reads_output ? "; it must write fp16 in the device's WHC8 layout, since the device reads it"
-         : n.fp16_output      ? "; it must write fp16 in HWC order, since a dv-sdk flatten or softmax reads it"
+         : n.fp16_output      ? "; it must write fp16 in HWC order, since a dv-sdk flatten, softmax or concatenation reads it"
                               : "; it writes fp32"));
   }
   mark_outputs(net, lowering.output_nodes);
