@@ -9,6 +9,7 @@
 #include "frontends/keras/importer.h"
 #include "ingot/status.h"
 #include "runtime/session.h"
+#include "target/compile.h"
 #include "target/target.h"
 
 namespace ingot::cli {
@@ -79,7 +80,8 @@ struct DvSdkFlags {
   bool vendor_compat = false;
   int threads = 0;
 };
-Status write_dv_sdk(const DvSdkFlags& flags, const ir::Graph& graph, const target::Target& target);
+// `analysis`: target::analyse of the model for `target` (shapes inferred, limits checked).
+Status write_dv_sdk(const DvSdkFlags& flags, const target::Analysis& analysis, const target::Target& target);
 
 // Human-readable byte count: "1.5 MiB (1572864 bytes)".
 std::string format_bytes(std::size_t bytes);

@@ -107,7 +107,7 @@ Status run_compile(const CompileFlags& f) {
   if (f.emit == "dv-sdk") {
     return write_dv_sdk({.model = f.model, .output = f.output, .name = f.name, .weights = f.weights, .host = f.host,
                          .report = f.report, .vendor_compat = f.vendor_compat, .threads = f.threads},
-                        graph, t);
+                        a, t);
   }
   INGOT_ASSIGN_OR_RETURN_CTX(const target::Compiled compiled, target::compile(graph, t, options, default_registry()),
                              "compile " + quote(f.model) + " for " + quote(t.name));

@@ -68,9 +68,11 @@ Status convert(const ConvertOptions& o) {
     if (o.target.empty()) return usage_error("--emit dv-sdk needs --target dv700");
     if (!o.test_inputs.empty()) return usage_error("--test-input goes into .ingot files, not dv-sdk networks");
     INGOT_ASSIGN_OR_RETURN(const target::Target t, target::find_target(o.target, default_registry()));
+    INGOT_ASSIGN_OR_RETURN_CTX(const target::Analysis a, target::analyse(graph, t, {}, default_registry()),
+                               "write the dv-sdk network of " + quote(o.import.model));
     return write_dv_sdk({.model = o.import.model, .output = o.output, .name = o.name, .weights = storage, .host = o.host,
                          .report = o.report, .vendor_compat = o.vendor_compat},
-                        graph, t);
+                        a, t);
   }
   if (!o.name.empty() || o.report || o.vendor_compat) return usage_error("--name, --report and --vendor-compat go with --emit dv-sdk");
   if (!o.target.empty()) {

@@ -24,7 +24,7 @@ std::string network_name(const DvSdkFlags& f) {
 
 }  // namespace
 
-Status write_dv_sdk(const DvSdkFlags& f, const ir::Graph& graph, const target::Target& t) {
+Status write_dv_sdk(const DvSdkFlags& f, const target::Analysis& a, const target::Target& t) {
   if (t.name != "dv700")
     return usage_error("--emit dv-sdk writes DV700 networks: use --target dv700 (not " +
                        quote(t.name) + ")");
@@ -35,8 +35,6 @@ Status write_dv_sdk(const DvSdkFlags& f, const ir::Graph& graph, const target::T
   if (!f.weights.empty() && f.weights != "f16" && !codebook8)
     return usage_error("--emit dv-sdk writes f16 or codebook8 weights");
   const std::string context = "write the dv-sdk network of " + quote(f.model);
-  INGOT_ASSIGN_OR_RETURN_CTX(const target::Analysis a,
-                             target::analyse(graph, t, {}, default_registry()), context);
   INGOT_TRY(target::violations_status(a.violations, t));
   const std::string name = network_name(f);
   INGOT_ASSIGN_OR_RETURN_CTX(

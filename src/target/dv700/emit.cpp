@@ -347,7 +347,7 @@ std::uint32_t pair_word(std::int64_t x, std::int64_t y) {
   return static_cast<std::uint32_t>((x & 0xff) | ((y & 0xff) << 8));
 }
 
-RunFields run_fields(const Network& net, const Layer& layer, const Run& run, bool codebook8) {
+RunFields run_fields(const Network& net, const Run& run, bool codebook8) {
   RunFields f;
   if (run.conv >= 0) {
     const Node& c = node_at(net, run.conv);
@@ -386,7 +386,6 @@ RunFields run_fields(const Network& net, const Layer& layer, const Run& run, boo
                              in) == node_at(net, out).inputs.end()) {
     f.m = node_at(net, in).out_dim.back();
   }
-  (void)layer;
   return f;
 }
 
@@ -465,7 +464,7 @@ void conv_layer(std::ostringstream& o, const Network& net, const Layer& l, std::
       << "  conf.output_mode = 0;  // concatenate\n";
   }
   for (std::size_t r = 0; r < l.runs.size(); ++r) {
-    const RunFields f = run_fields(net, l, l.runs[r], codebook8);
+    const RunFields f = run_fields(net, l.runs[r], codebook8);
     const std::string run = "  conf.run[" + std::to_string(r) + "].";
     o << "  // run " << r << ":";
     for (int n : {l.runs[r].conv, l.runs[r].pool}) {

@@ -286,14 +286,19 @@ class Lowering {
     return {};
   }
 
-  Status lower_batch_norm(const ir::Node& node) {
+  // The convolution a batch norm or scale folds into (its output now computed by it), if there
+  // is one that can still take it; else a new 1x1 depthwise identity convolution.
+  template <class CanTake>
+  Result<Node*> fold_or_identity(const ir::Node& node, CanTake can_take) {
     Node* conv = fold_target(node, false);
-    if (conv == nullptr || conv->norm || conv->actfunc >= 0) {
-      INGOT_ASSIGN_OR_RETURN(conv, identity_conv(node));
-    } else {
-      conv->folded.push_back(node.name);
-      value_node_[node.outputs[0]] = value_node_[node.inputs[0]];
-    }
+    if (conv == nullptr || !can_take(*conv)) return identity_conv(node);
+    conv->folded.push_back(node.name);
+    value_node_[node.outputs[0]] = value_node_[node.inputs[0]];
+    return conv;
+  }
+
+  Status lower_batch_norm(const ir::Node& node) {
+    INGOT_ASSIGN_OR_RETURN(Node* conv, fold_or_identity(node, [](const Node& c) { return !c.norm && c.actfunc < 0; }));
     INGOT_ASSIGN_OR_RETURN(const ops::BatchNormParams p, params<ops::BatchNormParams>(node));
     const std::size_t m = conv->bias.size();
     Normalization norm{.name = node.name};
@@ -312,13 +317,9 @@ class Lowering {
   }
 
   Status lower_scale(const ir::Node& node) {
-    Node* conv = fold_target(node, false);
-    if (conv == nullptr || conv->actfunc >= 0 || (conv->norm && !conv->norm->gamma.empty())) {
-      INGOT_ASSIGN_OR_RETURN(conv, identity_conv(node));
-    } else {
-      conv->folded.push_back(node.name);
-      value_node_[node.outputs[0]] = value_node_[node.inputs[0]];
-    }
+    INGOT_ASSIGN_OR_RETURN(Node* conv, fold_or_identity(node, [](const Node& c) {
+                             return c.actfunc < 0 && (!c.norm || c.norm->gamma.empty());
+                           }));
     INGOT_ASSIGN_OR_RETURN(const ops::ScaleParams p, params<ops::ScaleParams>(node));
     const std::size_t m = conv->bias.size();
     if (static_cast<std::size_t>(p.scale.num_elements()) != m)
