@@ -1,5 +1,5 @@
 // ingot bench MODEL.ingot [--runs N] [--warmup N] [--threads N] [--reference] [--profile]
-//                         [--input x.npy ...] [--json]
+//                         [--input x.npy ... | --input-shape 2,224,224,3 ...] [--json]
 // Times runs of a model: load + plan time, median / min / max latency, effective GFLOP/s from
 // the graph's MACs, activation and weight memory, and with --profile the time per op type.
 #include <algorithm>
@@ -24,6 +24,7 @@ using Clock = std::chrono::steady_clock;
 struct BenchOptions {
   std::string model;
   std::vector<std::string> inputs;
+  std::vector<std::string> input_shapes;
   std::vector<std::string> plugins;
   RuntimeFlags runtime;
   int runs = 50;
@@ -36,15 +37,17 @@ double ms_since(Clock::time_point start) { return std::chrono::duration<double, 
 
 // Inputs from --input, else uniform [-1, 1) values with a fixed seed (timing does not depend
 // on the values of f32 convolutions; detection heads may, so real inputs can be given).
-Result<std::vector<Tensor>> bench_inputs(const BenchOptions& o, const runtime::Session& session) {
+Result<std::vector<Tensor>> read_inputs(const BenchOptions& o) {
   std::vector<Tensor> inputs;
-  if (!o.inputs.empty()) {
-    for (const auto& path : o.inputs) {
-      INGOT_ASSIGN_OR_RETURN(Tensor t, npy::read(path));
-      inputs.push_back(std::move(t));
-    }
-    return inputs;
+  for (const auto& path : o.inputs) {
+    INGOT_ASSIGN_OR_RETURN(Tensor t, npy::read(path));
+    inputs.push_back(std::move(t));
   }
+  return inputs;
+}
+
+Result<std::vector<Tensor>> random_inputs(const runtime::Session& session) {
+  std::vector<Tensor> inputs;
   std::mt19937 rng(1234);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
   for (const TensorInfo& info : session.input_infos()) {
@@ -65,10 +68,20 @@ struct OpTime {
 Status bench(const BenchOptions& o) {
   INGOT_TRY(load_plugins(o.plugins));
   if (o.runs < 1 || o.warmup < 0) return usage_error("bench: --runs must be >= 1 and --warmup >= 0");
+  if (!o.inputs.empty() && !o.input_shapes.empty()) return usage_error("bench: give --input or --input-shape, not both");
+  INGOT_ASSIGN_OR_RETURN(std::vector<Tensor> inputs, read_inputs(o));
+  runtime::PlanOptions plan = plan_options(o.runtime);
+  for (const Tensor& t : inputs) plan.input_shapes.push_back(t.shape());  // open dims: plan for these
+  for (const auto& text : o.input_shapes) {
+    INGOT_ASSIGN_OR_RETURN(Shape shape, parse_shape_flag(text));
+    plan.input_shapes.push_back(shape);
+  }
   const auto load_start = Clock::now();
-  INGOT_ASSIGN_OR_RETURN(auto session, runtime::Session::load(o.model, default_registry(), plan_options(o.runtime)));
+  INGOT_ASSIGN_OR_RETURN(auto session, runtime::Session::load(o.model, default_registry(), plan));
   const double load_ms = ms_since(load_start);
-  INGOT_ASSIGN_OR_RETURN(const std::vector<Tensor> inputs, bench_inputs(o, session));
+  if (inputs.empty()) {
+    INGOT_ASSIGN_OR_RETURN(inputs, random_inputs(session));
+  }
 
   std::vector<runtime::StepProfile> profile = session.profile_template();
   for (int i = 0; i < o.warmup; ++i) INGOT_TRY_CTX(session.run_in_place(inputs), "run model " + quote(o.model));
@@ -161,6 +174,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   auto o = std::make_shared<BenchOptions>();
   cmd->add_option("MODEL", o->model, "the .ingot file")->required();
   cmd->add_option("-i,--input", o->inputs, "an input .npy, once per model input (default: seeded random values)");
+  cmd->add_option("--input-shape", o->input_shapes,
+                  "the shape of the random input, once per model input (default: the file's); only open dims may differ");
   cmd->add_option("--runs", o->runs, "timed runs (default 50)")->check(CLI::Range(1, 1000000));
   cmd->add_option("--warmup", o->warmup, "untimed runs first (default 5)")->check(CLI::Range(0, 1000000));
   cmd->add_flag("--profile", o->profile, "time every step and print the time per op type");

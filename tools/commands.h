@@ -61,6 +61,8 @@ struct RuntimeFlags {
   int threads = 0;  // 0: the machine's cores
 };
 void add_runtime_flags(CLI::App& cmd, RuntimeFlags& flags);
+// "1,224,224,3" -> [1, 224, 224, 3]; usage errors name --input-shape.
+Result<Shape> parse_shape_flag(const std::string& text);
 runtime::PlanOptions plan_options(const RuntimeFlags& flags);
 
 // Prints `status` to stderr in the house grammar and returns the exit code for its kind:

@@ -34,8 +34,6 @@ runtime::PlanOptions plan_options(const RuntimeFlags& flags) {
   plan.device_numerics = flags.device_numerics == "on";
   return plan;
 }
-namespace {
-
 Result<Shape> parse_shape_flag(const std::string& text) {
   std::vector<std::int64_t> dims;
   std::stringstream ss(text);
@@ -58,6 +56,8 @@ Result<Shape> parse_shape_flag(const std::string& text) {
   INGOT_TRY_CTX(validate_shape(shape), "option --input-shape");
   return shape;
 }
+
+namespace {
 
 // The file's first bytes tell its format; the extension is only a hint for messages.
 bool is_hdf5(const std::string& path) {

@@ -12,6 +12,7 @@
 
 #include "core/mapped_file.h"
 #include "ir/builder.h"
+#include "ir/open_dims.h"
 #include "runtime/npy.h"
 #include "format/format.h"
 #include "format/storage.h"
@@ -113,9 +114,8 @@ ordered_json value_json(const ir::Graph& g, const std::string& name) {
   return {{"name", name}, {"dtype", dtype_name(v->info.dtype)}, {"shape", v->info.shape.dims()}};
 }
 
-// The version a file of this graph has: the writer writes version 2 exactly when there is a
-// compilation record, and the reader accepts no other combination.
-std::uint32_t file_version(const ir::Graph& g) { return g.compilation ? format::kFirstCompiledVersion : 1; }
+// The version a file of this graph has (the writer's choice; the reader accepts no other).
+std::uint32_t file_version(const ir::Graph& g) { return format::version_for(g); }
 
 ordered_json compilation_json(const ir::Compilation& c) {
   ordered_json j = {{"target", c.target},
@@ -160,7 +160,16 @@ void print_json(const Report& r) {
   j["format_version"] = file_version(g);
   j["metadata"] = typed_attrs_json(g.metadata);
   j["inputs"] = ordered_json::array();
-  for (const auto& n : g.inputs) j["inputs"].push_back(value_json(g, n));
+  const auto open_dims = ir::input_open_dims(g);
+  for (std::size_t i = 0; i < g.inputs.size(); ++i) {
+    j["inputs"].push_back(value_json(g, g.inputs[i]));
+    // Per dim the name of an open one, null for a fixed one; no key when all are fixed.
+    if (!open_dims[i].empty()) {
+      ordered_json names = ordered_json::array();
+      for (const auto& d : open_dims[i]) names.push_back(d.empty() ? ordered_json(nullptr) : ordered_json(d));
+      j["inputs"].back()["open_dims"] = names;
+    }
+  }
   j["outputs"] = ordered_json::array();
   for (const auto& n : g.outputs) j["outputs"].push_back(value_json(g, n));
   j["nodes"] = ordered_json::array();
@@ -195,7 +204,13 @@ void print_text(const Report& r) {
   std::cout << "metadata:\n";
   for (const auto& [k, v] : g.metadata) std::cout << "  " << k << " = " << attr_to_string(v) << "\n";
   std::cout << "inputs:\n";
-  for (const auto& n : g.inputs) std::cout << "  " << value_text(g, n) << "\n";
+  for (std::size_t i = 0; i < g.inputs.size(); ++i) {
+    const ir::Value* v = g.find_value(g.inputs[i]);
+    const bool open = !ir::input_open_dims(g)[i].empty();
+    std::cout << "  " << g.inputs[i] << "  " << dtype_name(v->info.dtype) << " " << ir::describe_input(g, i)
+              << (open ? "  (named dims are open: run takes any size >= 1; the file's shapes are for the sizes shown)" : "")
+              << "\n";
+  }
   std::cout << "outputs:\n";
   for (const auto& n : g.outputs) std::cout << "  " << value_text(g, n) << "\n";
   if (g.compilation) print_compilation(*g.compilation);

@@ -38,12 +38,13 @@ Status run_model(const RunOptions& o) {
   INGOT_TRY(load_plugins(o.plugins));
   runtime::PlanOptions plan = plan_options(o.runtime);
   plan.keep_all_values = !o.dump_dir.empty();  // intermediates must not share memory then
-  INGOT_ASSIGN_OR_RETURN(auto session, runtime::Session::load(o.model, default_registry(), plan));
   std::vector<Tensor> inputs;
   for (const auto& path : o.inputs) {
     INGOT_ASSIGN_OR_RETURN(Tensor t, npy::read(path));
+    plan.input_shapes.push_back(t.shape());  // open dims: plan once, for the shapes fed
     inputs.push_back(std::move(t));
   }
+  INGOT_ASSIGN_OR_RETURN(auto session, runtime::Session::load(o.model, default_registry(), plan));
   INGOT_ASSIGN_OR_RETURN_CTX(auto outputs, session.run(inputs), "run model " + quote(o.model));
   INGOT_TRY(make_dir(o.output_dir));
   for (std::size_t i = 0; i < outputs.size(); ++i) {

@@ -14,11 +14,18 @@
 
 namespace ingot::format {
 
-// Version 2 adds the CMPL section (the compilation record). A graph without one is written as
-// version 1, byte for byte as before, so builds that predate version 2 read every such file.
-inline constexpr std::uint32_t kFormatVersion = 2;
+// Version 2 adds the CMPL section (the compilation record). Version 3 adds open dimensions:
+// Input nodes naming the dims the source left open (`open_dims`) and Reshape entries 0 (copy
+// the input's dim). A file is written at the lowest version that holds its graph (1 without
+// either, byte for byte as before), so older builds read every file they can understand and
+// refuse the others by their version.
+inline constexpr std::uint32_t kFormatVersion = 3;
 inline constexpr std::uint32_t kFirstCompiledVersion = 2;
+inline constexpr std::uint32_t kFirstOpenDimsVersion = 3;
 inline constexpr std::size_t kDataAlignment = 64;
+
+// The version a file holding `graph` is written at: the lowest that holds it.
+std::uint32_t version_for(const ir::Graph& graph);
 
 // The file's bytes for `graph`. Deterministic: the same graph gives the same bytes. The graph is
 // not verified here; callers verify first (write_model does).

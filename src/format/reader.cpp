@@ -745,7 +745,12 @@ Result<ir::Graph> parse(std::span<const std::byte> file,
                            return read_tensor_table(s, file.size());
                          }));
   if (version >= kFirstCompiledVersion) {
-    INGOT_ASSIGN_OR_RETURN(g.compilation, read_section(file, c, Section::compilation, read_compilation));
+    // From version 3 on an empty CMPL section stands for a graph without a record.
+    auto read_record = [version](Cursor& s) -> Result<std::optional<ir::Compilation>> {
+      if (version >= kFirstOpenDimsVersion && s.remaining() == 0) return std::optional<ir::Compilation>{};
+      return read_compilation(s);
+    };
+    INGOT_ASSIGN_OR_RETURN(g.compilation, read_section(file, c, Section::compilation, read_record));
   }
   INGOT_TRY(check_data_layout(file, entries, c.offset()));
   for (const auto& e : entries) {

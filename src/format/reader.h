@@ -1,4 +1,4 @@
-// The .ingot byte layout, versions 1 and 2, in brief (docs/format.md is the full specification):
+// The .ingot byte layout, versions 1 to 3, in brief (docs/format.md is the full specification):
 //  1. Little-endian throughout. Integers are unaligned in the tables; only tensor data is aligned.
 //  2. string = u32 byte length + bytes (no terminator); list = u32 count + items.
 //  3. name = string of 1..kMaxNameBytes bytes without NUL, unique within its table.
@@ -7,7 +7,7 @@
 //  6. [12, 16) u32 reserved, zero.
 //  7. [16, 24) u64 file size: the whole file, so truncation and trailing bytes show at once.
 //  8. [24, 32) u64 checksum: XXH3_64bits, seed 0, of bytes [0, 24) then [32, file size).
-//  9. From byte 32, six sections (seven in version 2) in this order, each u32 tag + u64 length + `length` bytes:
+//  9. From byte 32, six sections (seven in versions 2 and 3; an empty CMPL in version 3 means no record) in this order, each u32 tag + u64 length + `length` bytes:
 // 10.   "META" metadata: list of (name key, u8 attr type, value); tensor values not allowed.
 // 11.   "NODE" nodes: list of (name, op name, u32 op version, list of input value names,
 //        list of output value names, list of (name key, u8 attr type, value)).

@@ -7,6 +7,7 @@
 
 #include "core/atomic_file.h"
 #include "format/format.h"
+#include "ir/open_dims.h"
 #include "format/reader.h"
 #include "format/storage.h"
 #include "ir/passes.h"
@@ -249,8 +250,10 @@ Status write_tables(ByteWriter& w, const ir::Graph& g, std::vector<std::size_t>&
       return {};
     });
   }));
-  if (!g.compilation) return {};
-  return write_section(w, Section::compilation, [&] { return write_compilation(w, *g.compilation); });
+  // Version 3 always has the section, empty for a graph without a compilation record.
+  if (!g.compilation && !ir::has_open_dims(g)) return {};
+  return write_section(w, Section::compilation,
+                       [&] { return g.compilation ? write_compilation(w, *g.compilation) : Status(); });
 }
 
 void write_header(ByteWriter& w, std::uint32_t version) {
@@ -268,10 +271,19 @@ struct Pieces {
   std::vector<std::span<const std::byte>> spans;  // head, then padding and payload, in order
 };
 
+}  // namespace
+
+std::uint32_t version_for(const ir::Graph& graph) {
+  if (ir::has_open_dims(graph)) return kFirstOpenDimsVersion;
+  return graph.compilation ? kFirstCompiledVersion : 1;
+}
+
+namespace {
+
 Result<Pieces> serialize_pieces(const ir::Graph& graph) {
   static constexpr std::byte kZeros[kDataAlignment] = {};
   ByteWriter w;
-  write_header(w, graph.compilation ? kFirstCompiledVersion : 1);
+  write_header(w, version_for(graph));
   std::vector<std::size_t> offset_fields;
   INGOT_TRY(write_tables(w, graph, offset_fields));
   std::size_t end = w.size();

@@ -110,16 +110,19 @@ Status check_constants(const Graph& graph) {
 }
 
 // Runs the shape rules in order; `on_result` receives each node and its inferred outputs.
+// `adjust` (optional) may rewrite node `index`'s attributes from its input infos before it is bound.
 Status run_shape_rules(const Graph& graph, const OpRegistry& registry,
-                       const std::function<Status(const Node&, std::vector<TensorInfo>)>& on_result) {
+                       const std::function<Status(const Node&, std::vector<TensorInfo>)>& on_result,
+                       const ShapeAdjust* adjust = nullptr) {
   INGOT_ASSIGN_OR_RETURN(const auto order, topological_order(graph));
   ConstantCache constants(graph);
   std::unordered_map<std::string, TensorInfo> infos;
   for (std::size_t index : order) {
     const Node& node = graph.nodes[index];
-    INGOT_ASSIGN_OR_RETURN(BoundNode bound, bind_node(node, registry, constants));
     std::vector<TensorInfo> in;
     for (const auto& name : node.inputs) in.push_back(infos.at(name));
+    if (adjust != nullptr) INGOT_TRY_CTX((*adjust)(index, in), "infer shapes of " + node_label(node));
+    INGOT_ASSIGN_OR_RETURN(BoundNode bound, bind_node(node, registry, constants));
     INGOT_ASSIGN_OR_RETURN_CTX(auto out, bound.op->infer(bound.params.get(), in),
                                "infer shapes of " + node_label(node));
     if (out.size() != node.outputs.size()) {
@@ -215,7 +218,7 @@ Result<BoundNode> bind_node(const Node& node, const OpRegistry& registry, Consta
   return BoundNode{op, std::move(params).value()};
 }
 
-Status infer_shapes(Graph& graph, const OpRegistry& registry) {
+Status infer_shapes(Graph& graph, const OpRegistry& registry, const ShapeAdjust& adjust) {
   return run_shape_rules(graph, registry, [&graph](const Node& node, std::vector<TensorInfo> out) {
     for (std::size_t i = 0; i < out.size(); ++i) {
       Value* value = graph.find_value(node.outputs[i]);
@@ -225,7 +228,7 @@ Status infer_shapes(Graph& graph, const OpRegistry& registry) {
       value->info = std::move(out[i]);
     }
     return Status();
-  });
+  }, adjust ? &adjust : nullptr);
 }
 
 // The compilation record names this graph's nodes: each node but the Inputs in exactly one

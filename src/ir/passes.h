@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cstddef>
+#include <functional>
+#include <span>
 #include <map>
 #include <memory>
 #include <string>
@@ -43,7 +45,11 @@ Result<BoundNode> bind_node(const Node& node, const OpRegistry& registry, Consta
 
 // Fills every Value's info by running the shape rules in topological order. Graph inputs keep
 // the shape and dtype of their Input node.
-Status infer_shapes(Graph& graph, const OpRegistry& registry);
+// `adjust`, when set, runs before each node is bound (in topological order) with the node's
+// index and its inputs' inferred infos, and may rewrite that node's attributes (with_input_shapes
+// recomputes size-dependent pads so).
+using ShapeAdjust = std::function<Status(std::size_t node, std::span<const TensorInfo> inputs)>;
+Status infer_shapes(Graph& graph, const OpRegistry& registry, const ShapeAdjust& adjust = {});
 
 // Everything a well-formed graph satisfies: unique node, value and constant names; every
 // referenced value and constant exists; exactly one producer per value; no cycles; inputs

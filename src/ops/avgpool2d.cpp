@@ -105,6 +105,11 @@ OpDef make_AvgPool2D_op() {
                     "padding (top, left, bottom, right); each < kernel")
           .range(0, 65536)
           .size(4)
+          .optional("same_extent", &P::same_extent, {},
+                    "TF 'same' padding for windows of these extents (h, w): `pads` hold the stored instance's and are "
+                    "recomputed for other input sizes (ir/open_dims.h); empty: the pads are fixed")
+          .range(1, 1 << 20)
+          .size(0, 2)
           .optional("layout", &P::layout, "NHWC", "activation layout of input and output")
           .choices(ops::layout_choices())
           .optional("ceil_mode", &P::ceil_mode, false,

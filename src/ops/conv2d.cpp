@@ -149,6 +149,11 @@ OpDef make_Conv2D_op() {
                     "zero padding (top, left, bottom, right)")
           .range(0, 65536)
           .size(4)
+          .optional("same_extent", &Conv2DParams::same_extent, {},
+                    "TF 'same' padding for windows of these extents (h, w): `pads` hold the stored instance's and are "
+                    "recomputed for other input sizes (ir/open_dims.h); empty: the pads are fixed")
+          .range(1, 1 << 20)
+          .size(0, 2)
           .optional("groups", &Conv2DParams::groups, 1, "channel groups; in_channels for depthwise")
           .range(1, 1 << 20)
           .optional("layout", &Conv2DParams::layout, "NHWC",

@@ -90,6 +90,11 @@ OpDef make_MaxPool2D_op() {
                     "padding (top, left, bottom, right); each < kernel")
           .range(0, 65536)
           .size(4)
+          .optional("same_extent", &MaxPool2DParams::same_extent, {},
+                    "TF 'same' padding for windows of these extents (h, w): `pads` hold the stored instance's and are "
+                    "recomputed for other input sizes (ir/open_dims.h); empty: the pads are fixed")
+          .range(1, 1 << 20)
+          .size(0, 2)
           .optional("layout", &MaxPool2DParams::layout, "NHWC",
                     "activation layout of input and output")
           .choices(ops::layout_choices())

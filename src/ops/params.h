@@ -22,6 +22,7 @@ struct Conv2DParams {
   std::vector<std::int64_t> pads;  // top, left, bottom, right
   std::int64_t groups = 1;
   std::string layout;
+  std::vector<std::int64_t> same_extent;  // set: pads are TF "same" ones, see ir/open_dims.h
 };
 
 struct ConvTranspose2DParams {
@@ -47,6 +48,7 @@ struct MaxPool2DParams {
   std::vector<std::int64_t> pads;     // top, left, bottom, right
   std::string layout;
   bool ceil_mode = false;
+  std::vector<std::int64_t> same_extent;  // set: pads are TF "same" ones, see ir/open_dims.h
 };
 
 struct AvgPool2DParams {
@@ -56,6 +58,7 @@ struct AvgPool2DParams {
   std::string layout;
   bool ceil_mode = false;
   bool count_include_pad = false;
+  std::vector<std::int64_t> same_extent;  // set: pads are TF "same" ones, see ir/open_dims.h
 };
 
 struct ReLUParams {

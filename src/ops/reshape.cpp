@@ -1,6 +1,8 @@
 // Reshape: the same elements in row-major order under a new shape (Keras Reshape and Flatten,
 // Caffe Reshape and Flatten). `shape` is the full output shape, batch included; one entry may
-// be -1 and is then inferred from the element count. Any dtype; the kernel is a byte copy.
+// be -1 and is then inferred from the element count; an entry 0 copies the input's dim at that
+// index (a Keras batch left open: the same node serves every batch size). Any dtype; the kernel
+// is a byte copy.
 #include <cassert>
 #include <cstring>
 
@@ -22,11 +24,21 @@ Result<std::vector<TensorInfo>> infer_reshape(const ReshapeParams& p,
   std::size_t unknown = none;  // index of the -1
   std::int64_t known = 1;      // product of the other entries, unless `huge`
   bool huge = false;           // that product is above 2^40
-  for (std::size_t i = 0; i < p.shape.size(); ++i) {
-    const std::int64_t d = p.shape[i];
+  std::vector<std::int64_t> out = p.shape;
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    if (out[i] != 0) continue;
+    if (i >= x.rank()) {
+      return bad_input("parameter 'shape' " + attr_to_string(p.shape) + ": entry " + std::to_string(i) +
+                       " is 0 (copy the input's dim), but the input " + x.to_string() + " has rank " +
+                       std::to_string(x.rank()));
+    }
+    out[i] = x[i];
+  }
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const std::int64_t d = out[i];
     if (d == 0 || (d == -1 && unknown != none)) {
-      return bad_input("parameter 'shape' entries must be >= 1 or a single -1, got " +
-                       attr_to_string(p.shape));
+      return bad_input("parameter 'shape' entries must be >= 1, 0 (copy) or a single -1, got " +
+                       attr_to_string(p.shape) + " for input " + x.to_string());
     }
     if (d == -1) {
       unknown = i;
@@ -48,7 +60,6 @@ Result<std::vector<TensorInfo>> infer_reshape(const ReshapeParams& p,
                      "element count " + std::to_string(count) + " (input shape " + x.to_string() +
                      "), got " + product);
   }
-  std::vector<std::int64_t> out = p.shape;
   if (unknown != none) out[unknown] = count / known;
   Shape shape(std::move(out));
   INGOT_TRY(ops::check_output_shape(shape));
@@ -68,7 +79,7 @@ OpDef make_Reshape_op() {
   static const auto params =
       ParamList<ReshapeParams>()
           .required("shape", &ReshapeParams::shape,
-                    "output shape, batch included; entries >= 1, or one -1 inferred")
+                    "output shape, batch included; entries >= 1, 0 copying the input's dim, or one -1 inferred")
           .range(-1, static_cast<double>(kMaxElements))
           .size(1, kMaxRank);
   return make_op<ReshapeParams>(

@@ -54,6 +54,20 @@ Result<std::vector<std::string>> fold_shape_only_nodes(ir::Graph& graph, const O
   return folded;
 }
 
+Status refold_for_new_shapes(ir::Graph& graph, const OpRegistry& registry) {
+  for (const ir::Node& node : graph.nodes) {
+    const ir::Constant* c = folded_constant(graph, node.name);
+    const ir::Value* out = node.outputs.size() == 1 ? graph.find_value(node.outputs[0]) : nullptr;
+    if (c == nullptr || out == nullptr || c->shape() == out->info.shape) continue;
+    INGOT_ASSIGN_OR_RETURN_CTX(Tensor value, compute(graph, node, registry), "fold node " + quote(node.name));
+    INGOT_ASSIGN_OR_RETURN(ir::Constant fresh, ir::make_constant(c->name, value, ir::Storage::raw));
+    for (ir::Constant& k : graph.constants) {
+      if (k.name == fresh.name) k = std::move(fresh);
+    }
+  }
+  return {};
+}
+
 Result<std::vector<FoldCheck>> check_folded_nodes(const ir::Graph& graph, const OpRegistry& registry) {
   std::vector<FoldCheck> checks;
   for (const ir::Node& node : graph.nodes) {

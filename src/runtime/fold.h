@@ -18,6 +18,10 @@ Result<std::vector<std::string>> fold_shape_only_nodes(ir::Graph& graph, const O
 // The constant folded for `node`, or nullptr.
 const ir::Constant* folded_constant(const ir::Graph& graph, const std::string& node);
 
+// After the input shapes changed (ir::with_input_shapes): recomputes each folded constant whose
+// node's output now has another shape (PriorBox priors follow the batch and the image size).
+Status refold_for_new_shapes(ir::Graph& graph, const OpRegistry& registry);
+
 struct FoldCheck {
   std::string node;
   std::string op;

@@ -33,6 +33,9 @@ struct PlanOptions {
   bool keep_all_values = false;
   // No passes and reference kernels only (`ingot run --reference`).
   bool reference = false;
+  // Plan first for these input shapes (open dims only may differ from the file's); empty: the
+  // file's own.
+  std::vector<Shape> input_shapes;
   // Worker threads of the session's pool; 0: the machine's cores.
   int threads = 0;
   // The library of the Conv2D and Dense kernels (--conv-kernels).
@@ -52,29 +55,42 @@ struct StepProfile {
 
 class Session {
  public:
-  // Reads and plans a model file. User ops must be in `registry` before this call.
+  // Reads and plans a model file. User ops must be in `registry` before this call; a model with
+  // open dims keeps a pointer to `registry` to re-plan, so it must outlive the session.
   static Result<Session> load(const std::string& path, const OpRegistry& registry = default_registry(),
                               const PlanOptions& options = {});
   // Plans an in-memory graph (verified first).
   static Result<Session> plan(ir::Graph graph, const OpRegistry& registry = default_registry(),
                               const PlanOptions& options = {});
 
-  const ir::Graph& graph() const { return graph_; }
-  const std::vector<TensorInfo>& input_infos() const { return input_infos_; }
-  const std::vector<TensorInfo>& output_infos() const { return output_infos_; }
+  // The planned graph of the current input shapes, and its inputs and outputs.
+  const ir::Graph& graph() const { return active_->graph; }
+  const std::vector<TensorInfo>& input_infos() const { return active_->input_infos; }
+  const std::vector<TensorInfo>& output_infos() const { return active_->output_infos; }
+  // Per input, the names of the dims the model leaves open ("" for fixed ones; an empty list
+  // when all are fixed): the sizes run() may change.
+  const std::vector<std::vector<std::string>>& open_dims() const { return open_dims_; }
 
-  // Runs once. `inputs` follow graph().inputs; each must match input_infos() exactly.
+  // Makes `shapes` the current input shapes: plans for them (every op's shape rule checked, a
+  // clear error naming the input dim or the node that refuses them) or takes the plan made for
+  // them before. Only open dims may change. Plans are cached per shape (the latest kPlanCache).
+  Status set_input_shapes(std::span<const Shape> shapes);
+  static constexpr std::size_t kPlanCache = 4;
+
+  // Runs once. `inputs` follow graph().inputs; their dtypes must match input_infos(), their
+  // shapes too except in open dims (a new shape is planned for first, see set_input_shapes).
   // Returns the outputs in graph().outputs order (copies: they outlive the next run).
   Result<std::vector<Tensor>> run(std::span<const Tensor> inputs);
-  // Runs once without allocating: the outputs stay in the arena (output(i)) until the next run.
-  // With `profile`, each step's time is added to profile[step] (sized by profile_template()).
+  // Runs once without allocating (unless the input shapes change): the outputs stay in the
+  // arena (output(i)) until the next run. With `profile`, each step's time is added to
+  // profile[step] (sized by profile_template()).
   Status run_in_place(std::span<const Tensor> inputs, std::vector<StepProfile>* profile = nullptr);
-  const Tensor& output(std::size_t i) const { return *outputs_[i]; }
+  const Tensor& output(std::size_t i) const { return *active_->outputs[i]; }
   // One entry per step, times zero: what run_in_place fills.
   std::vector<StepProfile> profile_template() const;
 
   // The plan: what every pass did, then each step's node, op and kernel.
-  const std::vector<std::string>& pass_log() const { return pass_log_; }
+  const std::vector<std::string>& pass_log() const { return active_->pass_log; }
   // The compilation record of a compiled model (ingot compile), kept aside: the plan passes
   // rewrite the session's graph, which then no longer matches the record's node names.
   const std::optional<ir::Compilation>& compilation() const { return compilation_; }
@@ -84,11 +100,11 @@ class Session {
   // values, an intermediate value may have been overwritten by a later one.
   const Tensor* value(const std::string& name) const;
   // Bytes of activation memory the plan holds (the arena).
-  std::size_t activation_bytes() const { return arena_.byte_size(); }
+  std::size_t activation_bytes() const { return active_->arena.byte_size(); }
   // Bytes of scratch memory the kernels share (NCHW layout adapters).
-  std::size_t scratch_bytes() const { return scratch_.empty() ? 0 : scratch_.byte_size(); }
+  std::size_t scratch_bytes() const { return active_->scratch.empty() ? 0 : active_->scratch.byte_size(); }
   // The least any placement of this plan's activations could take (see liveness_lower_bound).
-  std::size_t activation_lower_bound() const { return activation_lower_bound_; }
+  std::size_t activation_lower_bound() const { return active_->activation_lower_bound; }
   // What the activations would take without sharing memory.
   std::size_t unshared_activation_bytes() const;
 
@@ -103,27 +119,41 @@ class Session {
     kernels::Clamp clamp;  // fused activation the reference kernel's output still needs
   };
 
-  Session() = default;
-  Status build_plan(const OpRegistry& registry, const PlanOptions& options);
-  Status prepare_kernels(const PlanOptions& options);
-  void run_step(const Step& step);
+  // Everything planned for one set of input shapes.
+  struct Plan {
+    std::vector<Shape> input_shapes;
+    ir::Graph graph;
+    std::vector<Step> steps;  // nodes point into graph.nodes, whose buffer survives moves
+    std::vector<std::string> value_names;
+    Tensor arena;                                 // every activation lives in here
+    std::vector<std::unique_ptr<Tensor>> values;  // views into arena; steps point at them
+    std::vector<std::unique_ptr<Tensor>> folded;  // decoded folded constants; steps point at them
+    std::vector<Tensor*> inputs;
+    std::vector<const Tensor*> outputs;
+    std::vector<TensorInfo> input_infos;
+    std::vector<TensorInfo> output_infos;
+    Tensor scratch;  // shared by the kernels that need scratch memory while they run
+    std::vector<std::string> pass_log;
+    std::size_t activation_lower_bound = 0;
+    std::map<std::string, kernels::Clamp> clamps;  // fused activations, by producing node
 
-  ir::Graph graph_;
-  std::vector<Step> steps_;  // nodes point into graph_.nodes, whose buffer survives moves
-  std::vector<std::string> value_names_;
-  Tensor arena_;                                 // every activation lives in here
-  std::vector<std::unique_ptr<Tensor>> values_;  // views into arena_; steps point at them
-  std::vector<std::unique_ptr<Tensor>> folded_;  // decoded folded constants; steps point at them
-  std::vector<Tensor*> inputs_;
-  std::vector<const Tensor*> outputs_;
-  std::vector<TensorInfo> input_infos_;
-  std::vector<TensorInfo> output_infos_;
-  std::unique_ptr<kernels::ThreadPool> pool_;
-  Tensor scratch_;  // shared by the kernels that need scratch memory while they run
-  std::vector<std::string> pass_log_;
+    Status build(const OpRegistry& registry, const PlanOptions& options, kernels::ThreadPool* pool);
+    Status prepare_kernels(const PlanOptions& options, kernels::ThreadPool* pool);
+    void run_step(const Step& step);
+  };
+
+  Session() = default;
+  // Plans `graph` (an instance of the model's shapes, without its compilation record).
+  Result<std::unique_ptr<Plan>> make_plan(ir::Graph graph);
+
+  const OpRegistry* registry_ = nullptr;
+  PlanOptions options_;
+  std::optional<ir::Graph> stored_;  // the verified model, kept to re-plan when it has open dims
+  std::vector<std::vector<std::string>> open_dims_;
+  std::vector<std::unique_ptr<Plan>> plans_;  // most recently used last
+  Plan* active_ = nullptr;
+  std::unique_ptr<kernels::ThreadPool> pool_;  // one per session, shared by its plans
   std::optional<ir::Compilation> compilation_;
-  std::size_t activation_lower_bound_ = 0;
-  std::map<std::string, kernels::Clamp> clamps_;  // fused activations, by producing node
 };
 
 }  // namespace ingot::runtime

@@ -1,5 +1,7 @@
 #include "target/compile.h"
 
+#include "ir/open_dims.h"
+
 #include <algorithm>
 #include <map>
 #include <set>
@@ -189,6 +191,8 @@ Result<Analysis> analyse(const ir::Graph& graph, const Target& target, const Par
                          const OpRegistry& registry) {
   Analysis a;
   a.graph = graph;
+  // A target runs one shape: the instance the file holds (convert --input-shape chooses another).
+  a.closed_dims = ir::close_open_dims(a.graph);
   INGOT_TRY(ir::infer_shapes(a.graph, registry));
   INGOT_ASSIGN_OR_RETURN(a.partition, partition(a.graph, target, options));
   a.tiles = run_tiles(a.graph, target, a.partition, registry);
@@ -222,6 +226,7 @@ Result<Compiled> compile(const ir::Graph& graph, const Target& target, const Com
   INGOT_ASSIGN_OR_RETURN(Analysis a, analyse(graph, target, options.partition, registry));
   INGOT_TRY(violations_status(a.violations, target));
   Compiled out;
+  for (const auto& dim : a.closed_dims) out.log.push_back("fix open dim " + dim + " (a target runs one shape)");
   out.graph = std::move(a.graph);
   std::vector<NamedRun> runs;
   for (const Run& run : a.partition.runs) {

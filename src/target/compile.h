@@ -17,7 +17,8 @@ namespace ingot::target {
 
 // What the check finds, without changing the graph.
 struct Analysis {
-  ir::Graph graph;  // the input with shapes inferred
+  ir::Graph graph;  // the input with shapes inferred and open dims fixed (ir::close_open_dims)
+  std::vector<std::string> closed_dims;  // the open dims fixed, "input:name=size"
   Partition partition;
   std::vector<std::optional<TileFit>> tiles;  // per run
   std::vector<Violation> violations;

@@ -5,6 +5,7 @@
 // deeper nets; the oracle README gives the tfjs vs float64 differences they absorb.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -84,13 +85,13 @@ void run_case(const Case& c) {
   SCOPED_TRACE(name);
   TempDir tmp("ingot_case_" + name);
   const std::string model = (c.dir / "model.h5").string();
-  // Keras models leave the batch open; the cases use batches of 1 to 3, fixed at conversion.
-  const std::string shapes = case_shapes(c);
+  // Keras models leave the batch open and so does the .ingot file: the cases' batches of 1 to 3
+  // run on a file converted without --input-shape (re-planned for the batch fed).
   std::string params;
   if (c.spec.contains("expect_error")) {
     // Saved without its parameters: convert must fail naming every layer and key, write
     // nothing, and succeed once the case's parameter file supplies them.
-    auto r = ingot("convert " + model + " -o " + tmp / "m.ingot" + shapes);
+    auto r = ingot("convert " + model + " -o " + tmp / "m.ingot");
     EXPECT_EQ(r.exit_code, 2) << r.err;
     const auto& e = c.spec["expect_error"];
     // Needles built with append: g++ 12 -O2 warns (-Wrestrict, a false positive) on the
@@ -108,7 +109,7 @@ void run_case(const Case& c) {
     EXPECT_FALSE(fs::exists(tmp / "m.ingot"));
     params = " --params " + (c.dir / c.spec["params_override"].get<std::string>()).string();
   }
-  auto r = ingot("convert " + model + " -o " + tmp / "m.ingot" + shapes + params);
+  auto r = ingot("convert " + model + " -o " + tmp / "m.ingot" + params);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   // The optimized plan (the default) and the reference kernels alone both match the oracle.
   for (const std::string flags : {"", " --reference"}) {
@@ -130,6 +131,24 @@ void run_case(const Case& c) {
                              << " at " << m.worst_index << " (got " << got->data<float>()[m.worst_index] << ", want "
                              << want->data<float>()[m.worst_index] << ")";
     }
+  }
+  // A batch other than the file's 1: the re-planned file computes what a file converted for
+  // that batch computes, bit for bit (the same plan for the same shapes).
+  const bool batch_1 = std::all_of(c.spec["inputs"].begin(), c.spec["inputs"].end(),
+                                   [](const auto& in) { return in["shape"][0].template get<int>() == 1; });
+  if (batch_1) return;
+  r = ingot("convert " + model + " -o " + tmp / "fixed.ingot" + case_shapes(c) + params);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::string args = "run " + tmp / "fixed.ingot" + " -o " + tmp / "out_fixed";
+  for (const auto& in : c.spec["inputs"]) args += " -i " + (c.dir / in["file"].get<std::string>()).string();
+  r = ingot(args);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  for (std::size_t i = 0; i < c.spec["outputs"].size(); ++i) {
+    const std::string file = "/output_" + std::to_string(i) + ".npy";
+    auto replanned = npy::read(tmp / "out" + file);
+    auto fixed = npy::read(tmp / "out_fixed" + file);
+    ASSERT_TRUE(replanned.ok() && fixed.ok());
+    EXPECT_TRUE(replanned->bit_equal(*fixed)) << "output " << i;
   }
 }
 
@@ -269,6 +288,64 @@ class SharedKerasCaseForCodebook8 : public ::testing::TestWithParam<Case> {};
 TEST_P(SharedKerasCaseForCodebook8, CompiledMatchesTheOracleWithinTheCodebookBound) { run_codebook8_case(GetParam()); }
 INSTANTIATE_TEST_SUITE_P(Oracle, SharedKerasCaseForCodebook8, ::testing::ValuesIn(shared_cases()), case_name);
 GTEST_ALLOW_UNINSTANTIATED_PARAMETERIZED_TEST(SharedKerasCaseForCodebook8);
+
+std::vector<Case> committed_cases();
+
+// The oracle's "same"-padded convolutions and poolings (strides 1 and 2, even and odd kernels,
+// transposed, depthwise, separable) saved with open image sizes: at the case's own size the file
+// matches the oracle, and at sizes of both parities it computes what a file converted for
+// that size computes, bit for bit (TF's "same" pads depend on the size's parity).
+TEST(KerasOpenImageSizes, SamePaddingFollowsTheSizeFed) {
+  const fs::path root = fs::path(INGOT_FIXTURES_DIR) / "keras_cases";
+  const fs::path script = fs::path(INGOT_SOURCE_DIR) / "tests" / "python" / "open_image_sizes.py";
+  for (const char* name : {"conv2d_same_s2", "conv2d_same_s2_k4", "conv2d_dilation2_same", "depthwise_same_s2_nobias",
+                           "separable_same", "conv2d_transpose_same_s2", "maxpool_same_3x3_s2", "avgpool_same_2x2_s2"}) {
+    SCOPED_TRACE(name);
+    const Case c{root / name, {}};
+    nlohmann::json spec;
+    for (const Case& k : committed_cases()) {
+      if (k.spec["name"] == name) spec = k.spec;
+    }
+    ASSERT_FALSE(spec.is_null());
+    TempDir tmp(std::string("ingot_open_sizes_") + name);
+    auto r = testing::run_command("/usr/bin/python3 " + script.string() + " " + (c.dir / "model.h5").string() + " " +
+                                  tmp / "open.h5");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = ingot("convert " + tmp / "open.h5" + " -o " + tmp / "open.ingot");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = ingot("inspect " + tmp / "open.ingot");
+    EXPECT_NE(r.out.find("=224, "), std::string::npos) << r.out;  // the stored instance: 224 x 224
+    // The case's own input, against the oracle (its tolerance).
+    const std::vector<std::int64_t> case_shape = spec["inputs"][0]["shape"];
+    r = ingot("run " + tmp / "open.ingot" + " -i " + (c.dir / "input_0.npy").string() + " -o " + tmp / "out_case");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    auto want = npy::read((c.dir / "expected_0.npy").string());
+    auto got = npy::read(tmp / "out_case/output_0.npy");
+    ASSERT_TRUE(want.ok() && got.ok());
+    ASSERT_EQ(got->shape(), want->shape());
+    EXPECT_EQ(compare(*got, *want, spec["tolerance"]["atol"], spec["tolerance"]["rtol"]).count, 0u);
+    // Other sizes, odd and even, against files converted for them.
+    for (const auto& [h, w] : {std::pair{7, 10}, std::pair{12, 5}, std::pair{16, 16}}) {
+      SCOPED_TRACE(std::to_string(h) + " x " + std::to_string(w));
+      const Shape shape{2, h, w, case_shape.back()};
+      std::vector<float> values(static_cast<std::size_t>(shape.num_elements()));
+      for (std::size_t k = 0; k < values.size(); ++k) values[k] = std::sin(0.37f * static_cast<float>(k));
+      const std::string x = tmp / ("x_" + std::to_string(h) + ".npy");
+      ASSERT_TRUE(npy::write(x, Tensor::from_floats(shape, values)).ok());
+      const std::string dims = "2," + std::to_string(h) + "," + std::to_string(w) + "," + std::to_string(case_shape.back());
+      r = ingot("convert " + tmp / "open.h5" + " -o " + tmp / "fixed.ingot --input-shape " + dims);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      r = ingot("run " + tmp / "open.ingot" + " -i " + x + " -o " + tmp / "out_open");
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      r = ingot("run " + tmp / "fixed.ingot" + " -i " + x + " -o " + tmp / "out_fixed");
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      auto open = npy::read(tmp / "out_open/output_0.npy");
+      auto fixed = npy::read(tmp / "out_fixed/output_0.npy");
+      ASSERT_TRUE(open.ok() && fixed.ok());
+      EXPECT_TRUE(open->bit_equal(*fixed)) << open->shape().to_string() << " vs " << fixed->shape().to_string();
+    }
+  }
+}
 
 TEST(KerasOracleCases, AllCasesAreThere) {
   EXPECT_GE(committed_cases().size(), 75u);

@@ -26,7 +26,6 @@ const BadCase kCases[] = {
                             "its saved config"}},
     {"bad_padding.h5", 2, {"import layer 'conv2d_1' (Conv2D)", "key 'padding' must be one of", "got \"reflect\""}},
     {"absurd_input_shape.h5", 2, {"import input layer", "element count must be at most 2^40"}},
-    {"unknown_dims.h5", 2, {"import input layer", "unknown or invalid dims, got [null,null,null,3]", "--input-shape"}},
     {"missing_weight.h5", 2, {"import layer 'conv2d_1' (Conv2D)", "weight 'bias' is required, got only kernel"}},
     {"listed_weight_absent.h5", 2, {"import layer 'conv2d_1' (Conv2D)", "conv2d_1/bias:0", "dataset is required"}},
     {"wrong_weight_shape.h5", 2, {"import layer 'conv2d_1' (Conv2D)", "weight 'kernel' must have shape [3, 3, 3, 4]",

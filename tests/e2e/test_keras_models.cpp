@@ -47,7 +47,8 @@ TEST(KerasRealModels, EveryModelConverts) {
     const char* path;
     const char* flags;
   };
-  // 12net.h5 leaves height and width open (a fully convolutional detector): they are given.
+  // 12net.h5 leaves height and width open (a fully convolutional detector): they stay open
+  // (KerasRealModels.Mtcnn12NetTakesAnyImageSize runs it).
   // ssd7 needs its Lambda layers mapped by a parameter file (custom-layer issue); it must fail
   // naming the Lambda layer.
   const Model models[] = {
@@ -57,7 +58,7 @@ TEST(KerasRealModels, EveryModelConverts) {
       {"dl4j-cnn-batchnorm-io/cnn_batch_norm.h5", ""},
       {"dl4j-dcgan-mnist/dcgan_discriminator.h5", ""},
       {"dl4j-dcgan-mnist/dcgan_generator.h5", ""},
-      {"dl4j-mtcnn/12net.h5", " --input-shape 1,12,12,3"},
+      {"dl4j-mtcnn/12net.h5", ""},
       {"dl4j-mtcnn/48net_complete.h5", ""},
       {"dl4j-tfkeras-synthetic/cnn2d_112.h5", ""},
       {"dl4j-tfkeras-synthetic/cnn2d_40.h5", ""},
@@ -100,13 +101,54 @@ TEST(KerasRealModels, Dl4jCnnBatchNormMatchesItsPredictions) {
   const fs::path dir = models_dir() / "dl4j-cnn-batchnorm-io";
   // input.npy is float64 (5, 10, 10, 3); predictions.npy came from Keras 2.1.3 itself.
   const Tensor out = run_one(tmp, (dir / "cnn_batch_norm.h5").string(), (dir / "input.npy").string(),
-                             " --input-shape 5,10,10,3");
+                             "");  // the file's batch is open: 5 is the batch fed
   auto want = npy::read((dir / "predictions.npy").string());
   ASSERT_TRUE(want.ok());
   ASSERT_EQ(out.shape(), want->shape());
   // float32 through two small convs, BN and a dense layer of ~64 terms: 1e-6 is ~10x the
   // float32 rounding seen (1.2e-7).
   EXPECT_LT(max_abs_diff(out, *want), 1e-6);
+}
+
+// MTCNN's PNet saves height and width as None: one .ingot file runs any image size and batch,
+// re-planned per shape, and computes what a file converted for that shape computes, bit for bit.
+// (At 2 x 31 x 45 it matched the TF.js oracle of ../shared/oracle within 1.5e-7 on 2026-12-07.)
+TEST(KerasRealModels, Mtcnn12NetTakesAnyImageSize) {
+  INGOT_REQUIRE_SHARED("real-model test");
+  TempDir tmp("ingot_real_pnet");
+  const std::string model = (models_dir() / "dl4j-mtcnn/12net.h5").string();
+  auto r = ingot("convert " + model + " -o " + tmp / "open.ingot");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = ingot("inspect " + tmp / "open.ingot");
+  EXPECT_NE(r.out.find("input_2  f32 [batch=1, input_2.d1=224, input_2.d2=224, 3]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("format version 3"), std::string::npos) << r.out;
+  for (const Shape& shape : {Shape{1, 12, 12, 3}, Shape{2, 31, 45, 3}, Shape{1, 100, 57, 3}}) {
+    SCOPED_TRACE(shape.to_string());
+    std::vector<float> values(static_cast<std::size_t>(shape.num_elements()));
+    for (std::size_t k = 0; k < values.size(); ++k) values[k] = std::cos(0.11f * static_cast<float>(k));
+    ASSERT_TRUE(npy::write(tmp / "x.npy", Tensor::from_floats(shape, values)).ok());
+    std::string dims;
+    for (auto d : shape.dims()) dims += (dims.empty() ? "" : ",") + std::to_string(d);
+    r = ingot("convert " + model + " -o " + tmp / "fixed.ingot --input-shape " + dims);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    for (const char* file : {"open", "fixed"}) {
+      r = ingot("run " + tmp / (std::string(file) + ".ingot") + " -i " + tmp / "x.npy" + " -o " + tmp / file);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+    }
+    for (const char* out : {"/output_0.npy", "/output_1.npy"}) {
+      auto open = npy::read(tmp / "open" + out);
+      auto fixed = npy::read(tmp / "fixed" + out);
+      ASSERT_TRUE(open.ok() && fixed.ok());
+      EXPECT_EQ(open->shape()[1], (shape[1] - 2) / 2 - 4);  // conv 3, pool 2, conv 3, conv 3
+      EXPECT_TRUE(open->bit_equal(*fixed)) << out;
+    }
+  }
+  // Too small for the network: the node that refuses it is named.
+  ASSERT_TRUE(npy::write(tmp / "tiny.npy", Tensor::from_floats(Shape{1, 5, 5, 3}, std::vector<float>(75, 0.5f))).ok());
+  r = ingot("run " + tmp / "open.ingot" + " -i " + tmp / "tiny.npy" + " -o " + tmp / "tiny");
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("set input shapes [1, 5, 5, 3]"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("infer shapes of node"), std::string::npos) << r.err;
 }
 
 TEST(KerasRealModels, Dl4jActivationLayersMatchTheirStoredOutputs) {
@@ -126,8 +168,7 @@ TEST(KerasRealModels, Dl4jActivationLayersMatchTheirStoredOutputs) {
     ASSERT_TRUE(x.ok()) << x.status().message();
     ASSERT_TRUE(y.ok()) << y.status().message();
     ASSERT_TRUE(npy::write(tmp / "x.npy", *x).ok());
-    const Tensor out = run_one(tmp, (dir / (std::string(name) + "_model.h5")).string(), tmp / "x.npy",
-                               " --input-shape " + std::to_string(x->shape()[0]) + "," + std::to_string(x->shape()[1]));
+    const Tensor out = run_one(tmp, (dir / (std::string(name) + "_model.h5")).string(), tmp / "x.npy", "");
     ASSERT_EQ(out.shape(), y->shape());
     // Dense of 16 terms then ReLU(max 1.4, slope 0.2, threshold 0.2) / LeakyReLU(0.5): float32.
     EXPECT_LT(max_abs_diff(out, *y), 1e-6);

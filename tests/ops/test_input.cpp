@@ -59,7 +59,7 @@ TEST(InputSchema, RejectsUnknownDtypeAndUnknownParameter) {
        "got \"float32\""}));
   EXPECT_TRUE(fails_with(
       optest::bind_status("Input", {{"shape", L{1}}, {"name", std::string("x")}}),
-      {"parameter 'name' is not a parameter of op 'Input' (its parameters: shape, dtype)",
+      {"parameter 'name' is not a parameter of op 'Input' (its parameters: shape, dtype, open_dims)",
        "got \"x\""}));
 }
 

@@ -65,12 +65,23 @@ TEST(ReshapeShape, TakesTheShapeOrInfersOneEntry) {
   EXPECT_EQ((*out)[0], (TensorInfo{Shape{4}, DType::i64}));
 }
 
-TEST(ReshapeShape, RejectsZeroAndRepeatedMinusOne) {
-  EXPECT_TRUE(
-      fails_with(infer_reshape({2, 3}, L{-1, -1}),
-                 {"parameter 'shape' entries must be >= 1 or a single -1", "got [-1, -1]"}));
+TEST(ReshapeShape, ZeroCopiesTheInputsDim) {
+  // An open batch: one node serves every batch size.
+  EXPECT_EQ(infer_shape({2, 6, 2}, L{0, -1}), (Shape{2, 12}));
+  EXPECT_EQ(infer_shape({5, 6, 2}, L{0, -1}), (Shape{5, 12}));
+  EXPECT_EQ(infer_shape({3, 4, 5}, L{0, 0, 5}), (Shape{3, 4, 5}));
+  EXPECT_EQ(infer_shape({3, 4, 5}, L{0, 2, -1}), (Shape{3, 2, 10}));
+}
+
+TEST(ReshapeShape, RejectsRepeatedMinusOneAndZeroBeyondTheInputsRank) {
+  EXPECT_TRUE(fails_with(infer_reshape({2, 3}, L{-1, -1}),
+                         {"parameter 'shape' entries must be >= 1, 0 (copy) or a single -1", "got [-1, -1]"}));
   EXPECT_TRUE(fails_with(infer_reshape({2, 3}, L{0, 6}),
-                         {"parameter 'shape' entries must be >= 1 or a single -1", "got [0, 6]"}));
+                         {"parameter 'shape' [0, 6] must hold the input's element count 6", "got 12 elements"}));
+  EXPECT_TRUE(fails_with(infer_reshape({6}, L{2, 0}),
+                         {"entry 1 is 0 (copy the input's dim), but the input [6] has rank 1"}));
+  // A copied dim of size 0 is a 0 entry: refused like one.
+  EXPECT_TRUE(fails_with(infer_reshape({0, 3}, L{0, 3}), {"entries must be >= 1, 0 (copy) or a single -1"}));
 }
 
 TEST(ReshapeShape, RejectsOtherElementCounts) {

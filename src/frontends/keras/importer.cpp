@@ -121,9 +121,22 @@ Result<std::vector<std::string>> Expander::expand(const Model& m, const std::vec
   return outputs;
 }
 
-Result<Shape> input_shape(const Layer& layer, const ImportOptions& options, std::size_t index) {
+// Size given to open image dims in the stored instance (the runtime re-plans for others).
+constexpr std::int64_t kOpenSizeInstance = 224;
+
+struct InputShape {
+  Shape shape;                          // the stored instance
+  std::vector<std::string> open_dims;   // per dim: a name where Keras saved None, else ""
+};
+
+// The batch of every input is one dim ("batch"); other open dims are the input's own.
+std::string open_dim_name(const std::string& input, std::size_t axis) {
+  return axis == 0 ? "batch" : input + ".d" + std::to_string(axis);
+}
+
+Result<InputShape> input_shape(const Layer& layer, const ImportOptions& options, std::size_t index) {
   const std::string what = "import input layer " + quote(layer.name);
-  if (index < options.input_shapes.size()) return options.input_shapes[index];
+  if (index < options.input_shapes.size()) return InputShape{options.input_shapes[index], {}};
   const json* stored = nullptr;
   for (const char* key : {"batch_input_shape", "batch_shape"}) {
     if (layer.config.is_object() && layer.config.contains(key)) stored = &layer.config[key];
@@ -133,20 +146,22 @@ Result<Shape> input_shape(const Layer& layer, const ImportOptions& options, std:
                      "; give the shape with --input-shape");
   }
   std::vector<std::int64_t> dims;
+  std::vector<std::string> open(stored->size());
   for (std::size_t i = 0; i < stored->size(); ++i) {
     const json& d = (*stored)[i];
-    if (d.is_null() && i == 0) {
-      dims.push_back(1);  // the batch
-    } else if (d.is_number_integer() && d.get<std::int64_t>() >= 0) {
+    if (d.is_null()) {
+      dims.push_back(i == 0 ? 1 : kOpenSizeInstance);
+      open[i] = open_dim_name(layer.name, i);
+    } else if (d.is_number_integer() && d.get<std::int64_t>() >= 1) {
       dims.push_back(d.get<std::int64_t>());
     } else {
-      return bad_input(what + ": 'batch_input_shape' has unknown or invalid dims, got " + stored->dump() +
-                       "; give the full shape with --input-shape (e.g. 1,224,224,3)");
+      return bad_input(what + ": 'batch_input_shape' has invalid dims (each must be None or >= 1), got " +
+                       stored->dump() + "; give the full shape with --input-shape (e.g. 1,224,224,3)");
     }
   }
   Shape shape(std::move(dims));
   INGOT_TRY_CTX(validate_shape(shape), what);
-  return shape;
+  return InputShape{std::move(shape), std::move(open)};
 }
 
 // "2.2.4-tf" -> {2, 2}; unknown -> {2, 0}.
@@ -268,17 +283,22 @@ Result<ir::Graph> import(const std::string& path, const ImportOptions& options, 
 
   ir::GraphBuilder graph(registry);
   std::vector<std::string> inputs;
+  ImportSettings settings = settings_for(keras_version, backend);
   for (std::size_t i = 0; i < model.inputs.size(); ++i) {
     const Layer* layer = model.find(model.inputs[i].layer);
     if (layer == nullptr || !is_input_layer(layer->class_name)) {
       return bad_input("input_layers name " + quote(model.inputs[i].layer) + ", which must be an input layer, got " +
                        (layer ? "class " + layer->class_name : std::string("no such layer")));
     }
-    INGOT_ASSIGN_OR_RETURN(Shape shape, input_shape(*layer, options, i));
-    INGOT_ASSIGN_OR_RETURN(std::string value, graph.input(layer->name, shape));
+    INGOT_ASSIGN_OR_RETURN(InputShape in, input_shape(*layer, options, i));
+    INGOT_ASSIGN_OR_RETURN(std::string value, graph.input(layer->name, in.shape));
+    for (std::size_t d = 0; d < in.open_dims.size(); ++d) {
+      if (in.open_dims[d].empty()) continue;
+      (d == 0 ? settings.open_batch : settings.open_sizes) = true;
+      graph.graph().nodes[*graph.graph().producer_of(value)].attrs["open_dims"] = in.open_dims;
+    }
     inputs.push_back(value);
   }
-  const ImportSettings settings = settings_for(keras_version, backend);
   Expander expander(graph, weights, settings, reviews);
   INGOT_ASSIGN_OR_RETURN(auto outputs, expander.expand(model, inputs, ""));
   for (const auto& out : outputs) graph.output(out);

@@ -177,6 +177,13 @@ Result<TensorRef> LayerContext::constant(const std::string& suffix, const Tensor
   return graph.constant(name(suffix), value);
 }
 
+std::vector<std::int64_t> LayerContext::open_reshape(std::vector<std::int64_t> dims,
+                                                     std::optional<std::size_t> length_axis) const {
+  if (settings.open_batch && !dims.empty()) dims[0] = 0;
+  if (settings.open_sizes && length_axis && *length_axis < dims.size()) dims[*length_axis] = -1;
+  return dims;
+}
+
 Status LayerContext::error(const std::string& message) const {
   return bad_input(message);
 }

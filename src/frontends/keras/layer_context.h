@@ -59,6 +59,8 @@ class Config {
 struct ImportSettings {
   bool theano = false;             // backend: theano (conv kernels are flipped)
   bool half_pixel_resize = false;  // tf.keras of TF 2.x: bilinear UpSampling2D uses half-pixel centers
+  bool open_batch = false;         // an input's batch is open (ir/open_dims.h)
+  bool open_sizes = false;         // an input's other dims are open too
 };
 
 class LayerContext {
@@ -87,6 +89,11 @@ class LayerContext {
   Result<std::string> add(const std::string& node_name, const std::string& op, std::vector<std::string> in,
                           AttrMap attrs = {});
   Result<TensorRef> constant(const std::string& suffix, const Tensor& value);
+  // A Reshape's `shape` that serves every size of the dims the model left open: the batch
+  // (dim 0) becomes 0 (copy the input's) when open, and `length_axis` (the one dim a 1-D
+  // helper or a Flatten does not fix) -1 (inferred) when sizes are open.
+  std::vector<std::int64_t> open_reshape(std::vector<std::int64_t> dims,
+                                         std::optional<std::size_t> length_axis = std::nullopt) const;
 
   // "<rule>, got <value>" about this layer: "import layer 'c1' (Conv2D): <message>".
   Status error(const std::string& message) const;

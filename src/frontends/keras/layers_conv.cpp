@@ -25,6 +25,7 @@ Status expect_weight_shape(const LayerContext& ctx, const std::string& name, con
 
 struct ConvGeometry {
   std::vector<std::int64_t> strides, dilations, pads;  // pads: top, left, bottom, right
+  std::vector<std::int64_t> same_extent;  // open image sizes, "same" padding: the window extents (h, w)
 };
 
 Result<ConvGeometry> conv_geometry(const LayerContext& ctx, const Spatial& in, std::int64_t kh, std::int64_t kw,
@@ -49,6 +50,10 @@ Result<ConvGeometry> conv_geometry(const LayerContext& ctx, const Spatial& in, s
   g.strides = strides;
   g.dilations = dilations;
   g.pads = {ph.first, pw.first, ph.second, pw.second};
+  // With open image sizes TF's "same" pads depend on the size fed: the node keeps the extents.
+  if (ctx.settings.open_sizes && padding == "same") {
+    g.same_extent = {rank == 1 ? 1 : (kh - 1) * dilations[0] + 1, (kw - 1) * dilations[1] + 1};
+  }
   return g;
 }
 
@@ -59,6 +64,7 @@ Result<std::string> conv2d_node(LayerContext& ctx, const std::string& input, con
   INGOT_ASSIGN_OR_RETURN(TensorRef w, ctx.constant("kernel", hwab_to_baHW(kernel_hwio, ctx.settings.theano)));
   AttrMap attrs{{"weights", w},          {"strides", g.strides}, {"dilations", g.dilations},
                 {"pads", g.pads},        {"groups", groups},     {"layout", layout}};
+  if (!g.same_extent.empty()) attrs["same_extent"] = g.same_extent;
   if (bias) {
     INGOT_ASSIGN_OR_RETURN(TensorRef b, ctx.constant("bias", *bias));
     attrs["bias"] = b;
@@ -187,13 +193,14 @@ Outputs import_conv1d(LayerContext& ctx) {
   INGOT_ASSIGN_OR_RETURN(std::string act, activation_of(ctx));
   // Run as a 2-D convolution over a height of 1.
   const Shape image = last ? Shape{s[0], 1, length, channels} : Shape{s[0], channels, 1, length};
-  INGOT_ASSIGN_OR_RETURN(std::string as2d, ctx.add(ctx.name("to_2d"), "Reshape", ctx.inputs, {{"shape", image.dims()}}));
+  INGOT_ASSIGN_OR_RETURN(std::string as2d, ctx.add(ctx.name("to_2d"), "Reshape", ctx.inputs,
+                                                    {{"shape", ctx.open_reshape(image.dims(), last ? 2 : 3)}}));
   const Tensor kernel2d = kernel.reshaped(Shape{1, ks[0], channels / groups, filters});
   INGOT_ASSIGN_OR_RETURN(std::string conv, conv2d_node(ctx, as2d, layout, kernel2d, groups, g, bias, ctx.name("conv")));
   const Shape& out = ctx.graph.info(conv).shape;
   const Shape back = last ? Shape{out[0], out[2], out[3]} : Shape{out[0], out[1], out[3]};
   INGOT_ASSIGN_OR_RETURN(std::string flat, ctx.add(main_node_name(ctx, act, "to_1d"), "Reshape", {conv},
-                                                    {{"shape", back.dims()}}));
+                                                    {{"shape", ctx.open_reshape(back.dims(), last ? 1 : 2)}}));
   return single_output(add_activation(ctx, flat, act, ctx.name()));
 }
 

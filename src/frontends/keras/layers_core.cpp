@@ -55,7 +55,7 @@ Outputs import_flatten(LayerContext& ctx) {
     perm.push_back(1);
     INGOT_ASSIGN_OR_RETURN(value, ctx.add(ctx.name("channels_last"), "Transpose", {value}, {{"perm", perm}}));
   }
-  const std::vector<std::int64_t> shape{s[0], s.num_elements() / std::max<std::int64_t>(s[0], 1)};
+  const auto shape = ctx.open_reshape({s[0], s.num_elements() / std::max<std::int64_t>(s[0], 1)}, 1);
   return single_output(ctx.add(ctx.name(), "Reshape", {value}, {{"shape", shape}}));
 }
 
@@ -64,7 +64,7 @@ Outputs import_reshape(LayerContext& ctx) {
   INGOT_ASSIGN_OR_RETURN(auto target, ctx.config.int_list("target_shape"));
   std::vector<std::int64_t> shape{ctx.shape()[0]};
   shape.insert(shape.end(), target.begin(), target.end());
-  return single_output(ctx.add(ctx.name(), "Reshape", ctx.inputs, {{"shape", shape}}));
+  return single_output(ctx.add(ctx.name(), "Reshape", ctx.inputs, {{"shape", ctx.open_reshape(shape)}}));
 }
 
 Outputs import_permute(LayerContext& ctx) {

@@ -30,6 +30,8 @@ Outputs pool2d(LayerContext& ctx, const std::string& op, const std::string& inpu
   INGOT_ASSIGN_OR_RETURN(auto pw, tf_padding(ctx, padding, w, pool[1], strides[1], 1));
   AttrMap attrs{{"kernel", pool}, {"strides", strides}, {"pads", std::vector<std::int64_t>{ph.first, pw.first, ph.second, pw.second}},
                 {"layout", layout}};
+  // With open image sizes TF's "same" pads depend on the size fed: the node keeps the window.
+  if (ctx.settings.open_sizes && padding == "same") attrs["same_extent"] = pool;
   return single_output(ctx.add(node_name, op, {input}, std::move(attrs)));
 }
 
@@ -40,11 +42,12 @@ Outputs pool1d(LayerContext& ctx, const std::string& op) {
   INGOT_ASSIGN_OR_RETURN(std::string layout, layout_of(ctx));
   const bool last = layout == "NHWC";
   const Shape image = last ? Shape{s[0], 1, s[1], s[2]} : Shape{s[0], s[1], 1, s[2]};
-  INGOT_ASSIGN_OR_RETURN(std::string as2d, ctx.add(ctx.name("to_2d"), "Reshape", ctx.inputs, {{"shape", image.dims()}}));
+  INGOT_ASSIGN_OR_RETURN(std::string as2d, ctx.add(ctx.name("to_2d"), "Reshape", ctx.inputs,
+                                                    {{"shape", ctx.open_reshape(image.dims(), last ? 2 : 3)}}));
   INGOT_ASSIGN_OR_RETURN(auto pooled, pool2d(ctx, op, as2d, 1, ctx.name("pool")));
   const Shape& o = ctx.graph.info(pooled[0]).shape;
   const Shape back = last ? Shape{o[0], o[2], o[3]} : Shape{o[0], o[1], o[3]};
-  return single_output(ctx.add(ctx.name(), "Reshape", pooled, {{"shape", back.dims()}}));
+  return single_output(ctx.add(ctx.name(), "Reshape", pooled, {{"shape", ctx.open_reshape(back.dims(), last ? 1 : 2)}}));
 }
 
 Outputs global_pool(LayerContext& ctx, const std::string& op) {

@@ -102,10 +102,10 @@ Outputs import_upsampling1d(LayerContext& ctx) {
   INGOT_ASSIGN_OR_RETURN(std::int64_t size, ctx.config.integer("size", 2));
   // (N, L, C) repeats along L: seen as (N, L, 1, C), a 2-D nearest resize by (size, 1).
   INGOT_ASSIGN_OR_RETURN(std::string as2d, ctx.add(ctx.name("to_2d"), "Reshape", ctx.inputs,
-                                                    {{"shape", std::vector<std::int64_t>{s[0], s[1], 1, s[2]}}}));
+                                                    {{"shape", ctx.open_reshape({s[0], s[1], 1, s[2]}, 1)}}));
   INGOT_ASSIGN_OR_RETURN(std::string up, ctx.add(ctx.name("resize"), "Resize", {as2d},
                                                   {{"scales", std::vector<std::int64_t>{size, 1}}}));
-  return single_output(ctx.add(ctx.name(), "Reshape", {up}, {{"shape", std::vector<std::int64_t>{s[0], s[1] * size, s[2]}}}));
+  return single_output(ctx.add(ctx.name(), "Reshape", {up}, {{"shape", ctx.open_reshape({s[0], s[1] * size, s[2]}, 1)}}));
 }
 
 }  // namespace ingot::keras
