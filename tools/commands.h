@@ -34,6 +34,7 @@ struct ImportFlags {
   std::string params_path;
   std::string weights;  // Caffe: the .caffemodel (convert also takes f32 / f16 / codebook8 here, see --storage)
   bool keep_unknown = false;
+  std::string bilinear_centers;
   std::vector<std::string> plugins;
 };
 void add_import_flags(CLI::App& cmd, ImportFlags& flags);

@@ -90,6 +90,10 @@ void add_import_flags(CLI::App& cmd, ImportFlags& flags) {
   cmd.add_flag("--keep-unknown", flags.keep_unknown,
                "carry unknown custom classes as opaque ops (they run once a kernel is registered, see --plugin)");
   cmd.add_option("--plugin", flags.plugins, "a shared library registering user ops (ingot_register_ops); repeatable");
+  cmd.add_option("--bilinear-centers", flags.bilinear_centers,
+                 "Keras: centers of bilinear UpSampling2D, half-pixel (TF 2.x) or asymmetric (Keras <= 2.3, TF 1.x); "
+                 "default: chosen from the file's keras_version, as `check` reports")
+      ->check(CLI::IsMember({"half-pixel", "asymmetric"}));
 }
 
 Result<LoadedImportOptions> load_import_options(const ImportFlags& flags) {
@@ -104,6 +108,7 @@ Result<LoadedImportOptions> load_import_options(const ImportFlags& flags) {
     loaded.options.params = loaded.params.get();
   }
   loaded.options.keep_unknown = flags.keep_unknown;
+  loaded.options.bilinear_centers = flags.bilinear_centers;
   {
     std::ifstream probe(flags.model, std::ios::binary);
     if (!probe) return io_error("open file " + quote(flags.model) + ": cannot read it");
@@ -115,6 +120,9 @@ Result<LoadedImportOptions> load_import_options(const ImportFlags& flags) {
   }
   if (loaded.caffe) {
     if (!flags.params_path.empty()) return usage_error("option --params applies to Keras models; " + quote(flags.model) + " is not an HDF5 file");
+    if (!flags.bilinear_centers.empty()) {
+      return usage_error("option --bilinear-centers applies to Keras models; " + quote(flags.model) + " is not an HDF5 file");
+    }
     loaded.caffe_options.input_shapes = loaded.options.input_shapes;
     loaded.caffe_options.keep_unknown = flags.keep_unknown;
     if (!is_storage_name(flags.weights)) loaded.caffe_options.weights_path = flags.weights;

@@ -151,6 +151,34 @@ TEST(KerasRealModels, Mtcnn12NetTakesAnyImageSize) {
   EXPECT_NE(r.err.find("infer shapes of node"), std::string::npos) << r.err;
 }
 
+// PrismaNet (saved as "2.2.4-tf") upsamples bilinearly: check says which centers were chosen and
+// why, and --bilinear-centers overrides the choice (the Resize op's coordinates show it).
+TEST(KerasRealModels, BilinearCentersAreReportedAndCanBeOverridden) {
+  INGOT_REQUIRE_SHARED("real-model test");
+  TempDir tmp("ingot_real_centers");
+  const std::string model = (models_dir() / "prismanet-hair-seg/CelebA_PrismaNet_256_hair_seg_model_opt_001.hdf5").string();
+  auto r = ingot("check " + model);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("bilinear resize with half-pixel centers, chosen from keras_version '2.2.4-tf'"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("--bilinear-centers asymmetric"), std::string::npos) << r.out;
+  for (const auto& [flag, coordinates] : {std::pair{"", "\"half_pixel\""}, std::pair{" --bilinear-centers asymmetric", "\"asymmetric\""},
+                                          std::pair{" --bilinear-centers half-pixel", "\"half_pixel\""}}) {
+    SCOPED_TRACE(flag);
+    r = ingot("convert " + model + " -o " + tmp / "m.ingot" + flag);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = ingot("inspect " + tmp / "m.ingot");
+    EXPECT_NE(r.out.find(std::string("coordinates = ") + coordinates), std::string::npos);
+    const std::string other = coordinates == std::string("\"asymmetric\"") ? "\"half_pixel\"" : "\"asymmetric\"";
+    EXPECT_EQ(r.out.find("coordinates = " + other), std::string::npos);
+  }
+  r = ingot("check " + model + " --bilinear-centers asymmetric");
+  EXPECT_NE(r.out.find("bilinear resize with asymmetric centers, as --bilinear-centers says"), std::string::npos) << r.out;
+  r = ingot("convert " + model + " -o " + tmp / "bad.ingot --bilinear-centers corner");
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(tmp / "bad.ingot"));
+}
+
 TEST(KerasRealModels, Dl4jActivationLayersMatchTheirStoredOutputs) {
   INGOT_REQUIRE_SHARED("real-model test");
   const fs::path dir = models_dir() / "dl4j-activations-io";

@@ -171,16 +171,41 @@ std::pair<int, int> major_minor(const std::string& version) {
   return {major, minor};
 }
 
-ImportSettings settings_for(const std::string& keras_version, const std::string& backend) {
+ImportSettings settings_for(const std::string& keras_version, const std::string& backend,
+                            const std::string& bilinear_centers) {
   ImportSettings s;
   s.theano = backend == "theano";
+  if (!bilinear_centers.empty()) {
+    s.half_pixel_resize = bilinear_centers == "half-pixel";
+    s.resize_reason = "bilinear resize with " + bilinear_centers + " centers, as --bilinear-centers says";
+    return s;
+  }
   const auto [major, minor] = major_minor(keras_version);
   // tf.keras resizes with half-pixel centers since TF 1.15 (resize_images_v2); standalone Keras
   // <= 2.3.1 and tf.keras of TF <= 1.14 used the asymmetric grid (dst * in / out). "2.2.4-tf"
   // spans TF 1.13 to 2.1: half-pixel is taken, as TF 1.15 and 2.x wrote most such files
   // (prismanet-hair-seg, pinned to TF 1.15, matches only with it).
-  s.half_pixel_resize = major > 2 || keras_version.find("-tf") != std::string::npos || (major == 2 && minor >= 4);
+  const bool tf_suffix = keras_version.find("-tf") != std::string::npos;
+  s.half_pixel_resize = major > 2 || tf_suffix || (major == 2 && minor >= 4);
+  const std::string version = keras_version.empty() ? "no keras_version" : "keras_version " + quote(keras_version);
+  if (tf_suffix) {
+    s.resize_reason = "bilinear resize with half-pixel centers, chosen from " + version +
+                      ": tf.keras of TF 1.15 and 2.x resize so, but files saved as \"-tf\" may also come from TF "
+                      "1.13/1.14, which used asymmetric centers; if the outputs disagree with the source, convert "
+                      "with --bilinear-centers asymmetric";
+  } else if (s.half_pixel_resize) {
+    s.resize_reason = "bilinear resize with half-pixel centers, chosen from " + version +
+                      " (tf.keras of TF 2.x); --bilinear-centers asymmetric overrides it";
+  } else {
+    s.resize_reason = "bilinear resize with asymmetric centers (dst * in / out), chosen from " + version +
+                      " (standalone Keras <= 2.3); --bilinear-centers half-pixel overrides it";
+  }
   return s;
+}
+
+bool is_bilinear_upsampling(const Layer& layer) {
+  return layer.class_name == "UpSampling2D" && layer.config.is_object() && layer.config.contains("interpolation") &&
+         layer.config["interpolation"] == "bilinear";
 }
 
 // Reviews every layer of `m`, nested models included, into `report`; `reviewed` maps each
@@ -278,12 +303,15 @@ Result<ir::Graph> import(const std::string& path, const ImportOptions& options, 
   review_model(model, "", "", weights, ReviewSettings{registry, options.params, options.keep_unknown}, report, reviewed);
   if (options.params != nullptr) INGOT_TRY(check_param_file_layers(*options.params, report));
   INGOT_TRY(review_errors(report));
+  ImportSettings settings = settings_for(keras_version, backend, options.bilinear_centers);
   std::map<const Layer*, LayerReport*> reviews;
-  for (const auto& [layer, index] : reviewed) reviews[layer] = &report.layers[index];
+  for (const auto& [layer, index] : reviewed) {
+    reviews[layer] = &report.layers[index];
+    if (is_bilinear_upsampling(*layer)) report.layers[index].add(Severity::note, "interpolation", settings.resize_reason);
+  }
 
   ir::GraphBuilder graph(registry);
   std::vector<std::string> inputs;
-  ImportSettings settings = settings_for(keras_version, backend);
   for (std::size_t i = 0; i < model.inputs.size(); ++i) {
     const Layer* layer = model.find(model.inputs[i].layer);
     if (layer == nullptr || !is_input_layer(layer->class_name)) {

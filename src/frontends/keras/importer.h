@@ -21,6 +21,9 @@ struct ImportOptions {
   const ParamFile* params = nullptr;
   // Carry unknown custom classes as opaque ops instead of failing (--keep-unknown).
   bool keep_unknown = false;
+  // Centers of bilinear UpSampling2D (--bilinear-centers): "half-pixel" or "asymmetric"; empty:
+  // chosen from the file's keras_version (`ingot check` says which and why).
+  std::string bilinear_centers;
 };
 
 // Reads the file and builds the graph: one or more IR nodes per Keras layer, each value named

@@ -59,6 +59,7 @@ class Config {
 struct ImportSettings {
   bool theano = false;             // backend: theano (conv kernels are flipped)
   bool half_pixel_resize = false;  // tf.keras of TF 2.x: bilinear UpSampling2D uses half-pixel centers
+  std::string resize_reason;       // why half_pixel_resize is what it is (ingot check prints it)
   bool open_batch = false;         // an input's batch is open (ir/open_dims.h)
   bool open_sizes = false;         // an input's other dims are open too
 };
