@@ -107,6 +107,11 @@ struct OpSchema {
 // types, ranges, choices and list sizes.
 Status check_attrs(const OpSchema& schema, const AttrMap& attrs);
 
+// Integers (and integer lists) where the schema wants floats become floats: a saved config's
+// "alpha": 2 or a prototxt's "scale: 2", carried by an opaque stand-in until a plugin's schema
+// says what the parameter is. Other values are left for check_attrs.
+void widen_ints_to_schema(const OpSchema& schema, AttrMap& attrs);
+
 // Resolves a TensorRef to its constant, in the constant's logical dtype; nullptr if absent.
 using TensorLookup = std::function<const Tensor*(std::string_view name)>;
 

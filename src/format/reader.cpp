@@ -433,6 +433,12 @@ Status check_attr_type(const OpSchema& schema, const std::string& key, AttrType 
                        std::size_t at) {
   const ParamSpec* spec = schema.find_param(key);
   if (spec == nullptr || spec->type == type) return {};  // unknown keys are ir::verify's to report
+  // Integers stored for a float parameter (an opaque stand-in's saved "alpha": 2, read with the
+  // plugin that defines the op) are widened by read_node_attrs.
+  if ((spec->type == AttrType::float_ && type == AttrType::int_) ||
+      (spec->type == AttrType::float_list && type == AttrType::int_list)) {
+    return {};
+  }
   return verification_error("read attribute " + quote(key) + at_byte(at) + ": its type must be " +
                             attr_type_name(spec->type) + " per the schema of op " +
                             quote(schema.name) + ", got " + attr_type_name(type));
@@ -454,6 +460,7 @@ Result<AttrMap> read_node_attrs(Cursor& c, const OpSchema& schema) {
                                "read attribute " + quote(key));
     attrs.emplace(std::move(key), std::move(value));
   }
+  widen_ints_to_schema(schema, attrs);
   return attrs;
 }
 

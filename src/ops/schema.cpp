@@ -139,6 +139,19 @@ const ParamSpec* OpSchema::find_param(std::string_view param) const {
   return nullptr;
 }
 
+void widen_ints_to_schema(const OpSchema& schema, AttrMap& attrs) {
+  for (const ParamSpec& p : schema.params) {
+    auto it = attrs.find(p.name);
+    if (it == attrs.end()) continue;
+    if (p.type == AttrType::float_ && std::holds_alternative<std::int64_t>(it->second)) {
+      it->second = static_cast<double>(std::get<std::int64_t>(it->second));
+    } else if (p.type == AttrType::float_list && std::holds_alternative<std::vector<std::int64_t>>(it->second)) {
+      const auto& v = std::get<std::vector<std::int64_t>>(it->second);
+      it->second = std::vector<double>(v.begin(), v.end());
+    }
+  }
+}
+
 Status check_attrs(const OpSchema& schema, const AttrMap& attrs) {
   if (schema.open_params) return {};
   for (const auto& [key, value] : attrs) {

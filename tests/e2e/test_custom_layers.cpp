@@ -239,6 +239,41 @@ TEST(KerasUserOps, KeepUnknownCarriesTheLayerUntilAKernelIsRegistered) {
   expect_matches_expected(tmp / "out", kExample / "expected.npy", 1e-5);
 }
 
+// Saved ints for the plugin's float parameters ("alpha": 2): the opaque stand-in carries them
+// as ints, and the file read with the plugin widens them, so the run equals that of a file
+// saved with 2.0, bit for bit.
+TEST(KerasUserOps, OpaqueIntsWidenToThePluginsFloats) {
+  TempDir tmp("ingot_user_widen");
+  const std::string script = std::string(INGOT_SOURCE_DIR) + "/tests/python/set_layer_config.py";
+  const std::string plugin = std::string(" --plugin ") + INGOT_EXAMPLE_PLUGIN;
+  for (const char* kind : {"int", "float"}) {
+    const std::string values = std::string(kind) == "int" ? "'{\"alpha\": 2, \"beta\": 1}'" : "'{\"alpha\": 2.0, \"beta\": 1.0}'";
+    auto r = testing::run_command("/usr/bin/python3 " + script + " " + (kExample / "model.h5").string() + " " + tmp / kind +
+                                  ".h5 ScaledTanh " + values);
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = ingot("convert " + tmp / kind + ".h5 --keep-unknown -o " + tmp / kind + ".ingot");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    r = ingot("run " + tmp / kind + ".ingot" + plugin + " -i " + (kExample / "input.npy").string() + " -o " + tmp / kind);
+    ASSERT_EQ(r.exit_code, 0) << kind << ": " << r.err;
+  }
+  auto a = npy::read(tmp / "int" + "/output_0.npy");
+  auto b = npy::read(tmp / "float" + "/output_0.npy");
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_TRUE(a->bit_equal(*b));
+  // And the int file, inspected with the plugin, holds floats.
+  auto r = ingot("inspect " + tmp / "int.ingot --json" + plugin);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const auto j = nlohmann::json::parse(r.out);
+  bool seen = false;
+  for (const auto& node : j["nodes"]) {
+    if (node["op"] != "ScaledTanh") continue;
+    seen = true;
+    EXPECT_EQ(node["params"]["alpha"]["type"], "float");
+    EXPECT_EQ(node["params"]["alpha"]["value"], 2.0);
+  }
+  EXPECT_TRUE(seen) << r.out;
+}
+
 TEST(KerasUserOps, BadPluginsAreRejectedClearly) {
   TempDir tmp("ingot_user_badplugin");
   write(tmp / "not.so", "hello");

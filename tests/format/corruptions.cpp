@@ -152,9 +152,11 @@ std::vector<Corruption> op_and_attr_cases() {
                 [](Bytes& b) { put_u32(b, op_version_of(b, "relu2", "ReLU"), 99); }),
       make_case("OpVersionZero", kUnsupported, "version must be in [1, 1] for this build, got 0",
                 [](Bytes& b) { put_u32(b, op_version_of(b, "relu2", "ReLU"), 0); }),
+      // (An int where the schema wants a float is widened, not refused: the reader's rule for
+      // opaque stand-ins' saved ints.)
       make_case("WrongAttributeTypeForSchema", kVerify,
-                "its type must be float per the schema of op 'ReLU', got int",
-                [](Bytes& b) { put_u8(b, after(b, "NODE", "max_value"), 1); }),
+                "its type must be float per the schema of op 'ReLU', got bool",
+                [](Bytes& b) { put_u8(b, after(b, "NODE", "max_value"), 3); }),
       make_case("UnknownAttributeTypeCode", kBad, "attribute type at byte",
                 [](Bytes& b) { put_u8(b, after(b, "NODE", "negative_slope"), 9); }),
       make_case("MetadataOfTensorType", kBad, "read metadata 'producer' at byte",

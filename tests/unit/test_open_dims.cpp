@@ -38,7 +38,7 @@ Graph open_net(bool with_dense = true) {
              {{"weights", TensorRef{"w"}}, {"bias", TensorRef{"b"}}, {"strides", L{2, 2}}, {"pads", L{1, 1, 1, 1}},
               {"same_extent", L{3, 3}}});
   g.add_node("pool", "MaxPool2D", {"conv"},
-             {{"kernel", L{3, 3}}, {"strides", L{2, 2}}, {"pads", L{1, 1, 1, 1}}, {"same_extent", L{3, 3}}});
+             {{"kernel", L{3, 3}}, {"strides", L{2, 2}}, {"pads", L{1, 0, 1, 1}}, {"same_extent", L{3, 3}}});
   g.add_node("flat", "Reshape", {"pool"}, {{"shape", L{0, -1}}});
   if (with_dense) {
     // The instance's conv output is 5 x 6 (ceil(9/2), ceil(11/2)), the pool's 3 x 3: 45 features.
