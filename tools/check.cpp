@@ -15,6 +15,7 @@
 #include "runtime/self_test.h"
 #include "frontends/keras/importer.h"
 #include "frontends/keras/repair.h"
+#include "ir/open_dims.h"
 #include "tools/commands.h"
 
 namespace ingot::cli {
@@ -213,6 +214,14 @@ Status check_keras(const CheckOptions& o) {
   for (const LayerReport& l : report.layers) standard += l.kind == LayerKind::standard;
   std::cout << "check " << o.import.model << ": " << report.layers.size() << " layers (" << standard << " standard, "
             << report.layers.size() - standard << " custom, lambda or unknown)\n";
+  if (graph.ok()) {
+    // Named dims stay open in the .ingot file (ingot run takes any size); --input-shape fixes them.
+    for (std::size_t i = 0; i < graph->inputs.size(); ++i) {
+      const bool open = !ir::input_open_dims(*graph)[i].empty();
+      std::cout << "input " << quote(graph->inputs[i]) << ": " << ir::describe_input(*graph, i)
+                << (open ? "  (named dims open: the file takes any size there; --input-shape fixes them)" : "") << "\n";
+    }
+  }
   for (const LayerReport& l : report.layers) print_layer(l);
   for (const ClassFix& f : fixes) print_fix(f);
   if (!o.skeleton_path.empty() && !fixes.empty()) std::cout << "\nwrote parameter file skeleton " << o.skeleton_path << "\n";

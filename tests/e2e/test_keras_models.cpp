@@ -122,6 +122,11 @@ TEST(KerasRealModels, Mtcnn12NetTakesAnyImageSize) {
   r = ingot("inspect " + tmp / "open.ingot");
   EXPECT_NE(r.out.find("input_2  f32 [batch=1, input_2.d1=224, input_2.d2=224, 3]"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("format version 3"), std::string::npos) << r.out;
+  r = ingot("check " + model);
+  EXPECT_NE(r.out.find("input 'input_2': [batch=1, input_2.d1=224, input_2.d2=224, 3]  (named dims open"), std::string::npos)
+      << r.out;
+  r = ingot("check " + model + " --input-shape 1,12,12,3");
+  EXPECT_NE(r.out.find("input 'input_2': [1, 12, 12, 3]\n"), std::string::npos) << r.out;
   for (const Shape& shape : {Shape{1, 12, 12, 3}, Shape{2, 31, 45, 3}, Shape{1, 100, 57, 3}}) {
     SCOPED_TRACE(shape.to_string());
     std::vector<float> values(static_cast<std::size_t>(shape.num_elements()));
