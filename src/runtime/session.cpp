@@ -103,7 +103,7 @@ Status Session::set_input_shapes(std::span<const Shape> shapes) {
     INGOT_TRY_CTX(refold_for_new_shapes(instance, *registry_), "run model");
   }
   INGOT_ASSIGN_OR_RETURN(auto plan, make_plan(std::move(instance)));
-  if (plans_.size() >= kPlanCache) plans_.erase(plans_.begin());
+  if (plans_.size() >= std::max<std::size_t>(options_.plan_cache, 1)) plans_.erase(plans_.begin());
   plans_.push_back(std::move(plan));
   active_ = plans_.back().get();
   return {};

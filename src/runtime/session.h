@@ -36,6 +36,10 @@ struct PlanOptions {
   // Plan first for these input shapes (open dims only may differ from the file's); empty: the
   // file's own.
   std::vector<Shape> input_shapes;
+  // Plans kept for models with open dims, one per input shape, the least recently used evicted
+  // first (each holds its own activations and packed weights; an MTCNN image pyramid wants
+  // one per scale).
+  std::size_t plan_cache = 4;
   // Worker threads of the session's pool; 0: the machine's cores.
   int threads = 0;
   // The library of the Conv2D and Dense kernels (--conv-kernels).
@@ -73,9 +77,8 @@ class Session {
 
   // Makes `shapes` the current input shapes: plans for them (every op's shape rule checked, a
   // clear error naming the input dim or the node that refuses them) or takes the plan made for
-  // them before. Only open dims may change. Plans are cached per shape (the latest kPlanCache).
+  // them before. Only open dims may change. Plans are cached per shape (PlanOptions::plan_cache).
   Status set_input_shapes(std::span<const Shape> shapes);
-  static constexpr std::size_t kPlanCache = 4;
 
   // Runs once. `inputs` follow graph().inputs; their dtypes must match input_infos(), their
   // shapes too except in open dims (a new shape is planned for first, see set_input_shapes).

@@ -224,6 +224,14 @@ TEST(OpenDims, SessionReplansPerBatchAndCachesPlans) {
     auto again = session->run(std::span<const Tensor>(&batch, 1));
     ASSERT_TRUE(again.ok()) << again.status().message();
     EXPECT_TRUE((*again)[0].bit_equal((*out3)[0]));
+    // More shapes than the cache holds: the oldest plans go, and come back when fed again.
+    for (std::int64_t n : {2, 4, 5, 6, 7, 3, 1}) {
+      const Tensor x = filled(Shape{n, 9, 11, 3}, 9);
+      auto out = session->run(std::span<const Tensor>(&x, 1));
+      ASSERT_TRUE(out.ok()) << out.status().message();
+      EXPECT_EQ((*out)[0].shape(), (Shape{n, 4}));
+      EXPECT_EQ(session->input_infos()[0].shape, x.shape());
+    }
   }
 }
 
