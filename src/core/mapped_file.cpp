@@ -28,7 +28,9 @@ Result<std::shared_ptr<const MappedFile>> MappedFile::open(const std::string& pa
   file->path_ = path;
   file->size_ = static_cast<std::size_t>(st.st_size);
   if (file->size_ > 0) {
-    void* p = ::mmap(nullptr, file->size_, PROT_READ, MAP_PRIVATE, fd, 0);
+    // MAP_POPULATE: the reader checksums every byte first anyway; mapping the pages in one call
+    // costs less than a fault per 4 KiB page (MobileNet v1's 16 MiB: read 12 -> 10 ms here).
+    void* p = ::mmap(nullptr, file->size_, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
     if (p == MAP_FAILED) {
       const int err = errno;
       ::close(fd);
