@@ -116,6 +116,32 @@ Result<std::int64_t> pool_positions(const char* axis, std::int64_t size, std::in
   return out;
 }
 
+Result<std::vector<TensorInfo>> infer_pool2d(const std::vector<std::int64_t>& kernel,
+                                             const std::vector<std::int64_t>& strides,
+                                             const std::vector<std::int64_t>& pads, const std::string& layout_name,
+                                             bool ceil_mode, std::span<const TensorInfo> in) {
+  INGOT_TRY(expect_f32(in, 0));
+  INGOT_TRY(expect_rank(in, 0, 4));
+  INGOT_TRY(expect_dims_bounded(in, 0));
+  for (int i = 0; i < 4; ++i) {
+    if (pads[i] >= kernel[i % 2]) {
+      const std::string rule = "must each be < the kernel size of their axis " + attr_to_string(kernel) +
+                               " (pads: top, left, bottom, right)";
+      return bad_input("parameter 'pads' " + rule + ", got " + attr_to_string(pads));
+    }
+  }
+  const Layout layout = parse_layout(layout_name);
+  const ImageGeometry x = image_geometry(in[0].shape, layout);
+  const bool any_pad = pads[0] > 0 || pads[1] > 0 || pads[2] > 0 || pads[3] > 0;
+  INGOT_ASSIGN_OR_RETURN(const std::int64_t out_h,
+                         pool_positions("height", x.h, pads[0], pads[2], kernel[0], strides[0], ceil_mode, any_pad));
+  INGOT_ASSIGN_OR_RETURN(const std::int64_t out_w,
+                         pool_positions("width", x.w, pads[1], pads[3], kernel[1], strides[1], ceil_mode, any_pad));
+  const Shape out = image_shape(layout, x.n, out_h, out_w, x.c);
+  INGOT_TRY(check_output_shape(out));
+  return single({out, DType::f32});
+}
+
 }  // namespace ingot::ops
 
 // -- helpers of the normalization, elementwise and reduction ops

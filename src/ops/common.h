@@ -68,6 +68,13 @@ Result<std::int64_t> pool_positions(const char* axis, std::int64_t size, std::in
                                     std::int64_t pad_end, std::int64_t window,
                                     std::int64_t stride, bool ceil, bool any_pad);
 
+// The output of a 2-D pooling window over an f32 rank-4 input (MaxPool2D, AvgPool2D): each pad
+// below its axis' kernel size, the positions from pool_positions, in `layout`.
+Result<std::vector<TensorInfo>> infer_pool2d(const std::vector<std::int64_t>& kernel,
+                                             const std::vector<std::int64_t>& strides,
+                                             const std::vector<std::int64_t>& pads, const std::string& layout,
+                                             bool ceil_mode, std::span<const TensorInfo> in);
+
 }  // namespace ingot::ops
 
 // -- helpers of the normalization, elementwise and reduction ops

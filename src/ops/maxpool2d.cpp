@@ -19,30 +19,8 @@ namespace {
 
 using ops::MaxPool2DParams;  // declared in ops/params.h
 
-Result<std::vector<TensorInfo>> infer_maxpool2d(const MaxPool2DParams& p,
-                                                std::span<const TensorInfo> in) {
-  INGOT_TRY(ops::expect_f32(in, 0));
-  INGOT_TRY(ops::expect_rank(in, 0, 4));
-  INGOT_TRY(ops::expect_dims_bounded(in, 0));
-  for (int i = 0; i < 4; ++i) {
-    if (p.pads[i] >= p.kernel[i % 2]) {
-      const std::string rule = "must each be < the kernel size of their axis " +
-                               attr_to_string(p.kernel) + " (pads: top, left, bottom, right)";
-      return bad_input("parameter 'pads' " + rule + ", got " + attr_to_string(p.pads));
-    }
-  }
-  const ops::Layout layout = ops::parse_layout(p.layout);
-  const ops::ImageGeometry x = ops::image_geometry(in[0].shape, layout);
-  const bool any_pad = p.pads[0] > 0 || p.pads[1] > 0 || p.pads[2] > 0 || p.pads[3] > 0;
-  INGOT_ASSIGN_OR_RETURN(const std::int64_t out_h,
-                         ops::pool_positions("height", x.h, p.pads[0], p.pads[2], p.kernel[0],
-                                             p.strides[0], p.ceil_mode, any_pad));
-  INGOT_ASSIGN_OR_RETURN(const std::int64_t out_w,
-                         ops::pool_positions("width", x.w, p.pads[1], p.pads[3], p.kernel[1],
-                                             p.strides[1], p.ceil_mode, any_pad));
-  const Shape out = ops::image_shape(layout, x.n, out_h, out_w, x.c);
-  INGOT_TRY(ops::check_output_shape(out));
-  return ops::single({out, DType::f32});
+Result<std::vector<TensorInfo>> infer_maxpool2d(const MaxPool2DParams& p, std::span<const TensorInfo> in) {
+  return ops::infer_pool2d(p.kernel, p.strides, p.pads, p.layout, p.ceil_mode, in);
 }
 
 void maxpool2d_kernel(const MaxPool2DParams& p, const KernelArgs& args) {
