@@ -65,10 +65,7 @@ Result<std::vector<TensorInfo>> infer_anchor_boxes(const AnchorBoxesParams& p,
     return bad_input("input 0 height and width (NHWC) must be >= 1, got shape " + x.to_string());
   }
   const std::int64_t n_boxes = ops::anchor_boxes_per_cell(p);
-  if (x[1] * x[2] > kMaxElements / (8 * n_boxes)) {
-    return bad_input("output must have at most 2^40 elements, got " + std::to_string(x[1] * x[2]) +
-                     " feature positions times " + std::to_string(n_boxes) + " boxes times 8");
-  }
+  INGOT_TRY(ops::check_box_count(x[1] * x[2], n_boxes, "boxes"));
   const Shape out{x[0], x[1], x[2], n_boxes, 8};
   INGOT_TRY(ops::check_output_shape(out));
   return ops::single({out, DType::f32});
@@ -76,12 +73,7 @@ Result<std::vector<TensorInfo>> infer_anchor_boxes(const AnchorBoxesParams& p,
 
 void anchor_boxes_kernel(const AnchorBoxesParams& p, const KernelArgs& args) {
   const Shape& x = args.inputs[0]->shape();
-  const std::vector<float> table = ops::pierluigi_anchors(p, x[1], x[2]);
-  auto y = args.outputs[0]->mutable_data<float>();
-  for (std::size_t n = 0; n < static_cast<std::size_t>(x[0]); ++n) {
-    std::copy(table.begin(), table.end(),
-              y.begin() + static_cast<std::ptrdiff_t>(n * table.size()));
-  }
+  ops::repeat_per_sample(ops::pierluigi_anchors(p, x[1], x[2]), *args.outputs[0]);
 }
 
 }  // namespace

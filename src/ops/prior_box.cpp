@@ -71,10 +71,7 @@ Result<std::vector<TensorInfo>> infer_prior_box(const PriorBoxParams& p,
   }
   // H * W <= 2^40 (dims bounded); the prior count is at most 2 + 2 * len(aspect_ratios).
   const auto num_priors = static_cast<std::int64_t>(ops::rykov8_aspect_ratios(p).size());
-  if (x[1] * x[2] > kMaxElements / (8 * num_priors)) {
-    return bad_input("output must have at most 2^40 elements, got " + std::to_string(x[1] * x[2]) +
-                     " feature positions times " + std::to_string(num_priors) + " priors times 8");
-  }
+  INGOT_TRY(ops::check_box_count(x[1] * x[2], num_priors, "priors"));
   const Shape out{x[0], x[1] * x[2] * num_priors, 8};
   INGOT_TRY(ops::check_output_shape(out));
   return ops::single({out, DType::f32});
@@ -82,12 +79,7 @@ Result<std::vector<TensorInfo>> infer_prior_box(const PriorBoxParams& p,
 
 void prior_box_kernel(const PriorBoxParams& p, const KernelArgs& args) {
   const Shape& x = args.inputs[0]->shape();
-  const std::vector<float> table = ops::rykov8_priors(p, x[1], x[2]);
-  auto y = args.outputs[0]->mutable_data<float>();
-  for (std::size_t n = 0; n < static_cast<std::size_t>(x[0]); ++n) {
-    std::copy(table.begin(), table.end(),
-              y.begin() + static_cast<std::ptrdiff_t>(n * table.size()));
-  }
+  ops::repeat_per_sample(ops::rykov8_priors(p, x[1], x[2]), *args.outputs[0]);
 }
 
 }  // namespace

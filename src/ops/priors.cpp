@@ -15,6 +15,21 @@ std::vector<double> linspace(double start, double stop, std::int64_t n) {
   return out;
 }
 
+Status check_box_count(std::int64_t positions, std::int64_t per_position, const char* unit) {
+  if (positions > kMaxElements / (8 * per_position)) {
+    return bad_input("output must have at most 2^40 elements, got " + std::to_string(positions) +
+                     " feature positions times " + std::to_string(per_position) + " " + unit + " times 8");
+  }
+  return {};
+}
+
+void repeat_per_sample(const std::vector<float>& table, Tensor& out) {
+  auto y = out.mutable_data<float>();
+  for (std::size_t n = 0; n < static_cast<std::size_t>(out.shape()[0]); ++n) {
+    std::copy(table.begin(), table.end(), y.begin() + static_cast<std::ptrdiff_t>(n * table.size()));
+  }
+}
+
 // ----------------------------------------------------------------------------- PriorBox
 
 std::vector<double> rykov8_aspect_ratios(const PriorBoxParams& p) {

@@ -14,11 +14,21 @@
 #include <string>
 #include <vector>
 
+#include "ingot/status.h"
+#include "ingot/tensor.h"
+
 namespace ingot::ops {
 
 // numpy.linspace(start, stop, n) with endpoint=True, bit for bit: start + i * step with
 // step = (stop - start) / (n - 1), the last point exactly stop; n == 1 gives {start}.
 std::vector<double> linspace(double start, double stop, std::int64_t n);
+
+// The boxes of `positions` feature positions, `per_position` boxes each and 8 values per box
+// (4 coordinates, 4 variances), must fit in 2^40 elements; `unit` names the boxes ("priors").
+Status check_box_count(std::int64_t positions, std::int64_t per_position, const char* unit);
+// Writes one sample's boxes (`table`) into every sample of `out`, whose dim 0 is the batch:
+// the boxes depend only on shapes, so each sample gets the same ones.
+void repeat_per_sample(const std::vector<float>& table, Tensor& out);
 
 // ----------------------------------------------------------------------------- PriorBox
 
