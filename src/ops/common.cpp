@@ -116,6 +116,30 @@ Result<std::int64_t> pool_positions(const char* axis, std::int64_t size, std::in
   return out;
 }
 
+Status check_conv_weights(const Tensor& w, const char* layout, std::int64_t groups) {
+  if (w.dtype() != DType::f32 || w.shape().rank() != 4) {
+    return bad_input(std::string("parameter 'weights' must be f32 of rank 4 ") + layout + ", got " +
+                     dtype_name(w.dtype()) + " " + w.shape().to_string());
+  }
+  for (std::int64_t d : w.shape().dims()) {
+    if (d < 1) return bad_input("parameter 'weights' dims must be >= 1, got " + w.shape().to_string());
+  }
+  if (w.shape()[0] % groups != 0) {
+    const std::string dim0 = std::string(layout).substr(1, std::string(layout).find(',') - 1);
+    return bad_input("parameter 'weights' " + dim0 + " must be divisible by groups " + std::to_string(groups) +
+                     ", got " + std::to_string(w.shape()[0]));
+  }
+  return {};
+}
+
+Status check_conv_bias(const std::optional<Tensor>& bias, std::int64_t out_channels, const char* out_rule) {
+  if (bias && (bias->dtype() != DType::f32 || bias->shape() != Shape{out_channels})) {
+    return bad_input("parameter 'bias' must be f32 of shape [" + std::to_string(out_channels) + "] (" + out_rule +
+                     "), got " + dtype_name(bias->dtype()) + " " + bias->shape().to_string());
+  }
+  return {};
+}
+
 Result<std::vector<TensorInfo>> infer_pool2d(const std::vector<std::int64_t>& kernel,
                                              const std::vector<std::int64_t>& strides,
                                              const std::vector<std::int64_t>& pads, const std::string& layout_name,

@@ -70,6 +70,12 @@ Result<std::int64_t> pool_positions(const char* axis, std::int64_t size, std::in
 
 // The output of a 2-D pooling window over an f32 rank-4 input (MaxPool2D, AvgPool2D): each pad
 // below its axis' kernel size, the positions from pool_positions, in `layout`.
+// A convolution kernel: f32 of rank 4 with dims >= 1 whose dim 0 (`layout` names the dims, e.g.
+// "[out_channels, in_channels/groups, kh, kw]") divides into `groups`; and its bias, when set,
+// f32 of shape [out_channels] (`out_rule` says where that count comes from).
+Status check_conv_weights(const Tensor& w, const char* layout, std::int64_t groups);
+Status check_conv_bias(const std::optional<Tensor>& bias, std::int64_t out_channels, const char* out_rule);
+
 Result<std::vector<TensorInfo>> infer_pool2d(const std::vector<std::int64_t>& kernel,
                                              const std::vector<std::int64_t>& strides,
                                              const std::vector<std::int64_t>& pads, const std::string& layout,

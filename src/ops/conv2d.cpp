@@ -21,29 +21,9 @@ namespace {
 using ops::Conv2DParams;  // declared in ops/params.h
 
 Status check_weights(const Conv2DParams& p) {
-  const Tensor& w = p.weights;
-  if (w.dtype() != DType::f32 || w.shape().rank() != 4) {
-    const std::string rule = "must be f32 of rank 4 [out_channels, in_channels/groups, kh, kw]";
-    return bad_input("parameter 'weights' " + rule + ", got " + dtype_name(w.dtype()) + " " +
-                     w.shape().to_string());
-  }
-  for (std::int64_t d : w.shape().dims()) {
-    if (d < 1)
-      return bad_input("parameter 'weights' dims must be >= 1, got " + w.shape().to_string());
-  }
-  const std::int64_t out_channels = w.shape()[0];
-  if (out_channels % p.groups != 0) {
-    return bad_input("parameter 'weights' out_channels must be divisible by groups " +
-                     std::to_string(p.groups) + ", got " + std::to_string(out_channels));
-  }
-  if (p.bias) {
-    const Tensor& b = *p.bias;
-    if (b.dtype() != DType::f32 || b.shape() != Shape{out_channels}) {
-      return bad_input("parameter 'bias' must be f32 of shape [" + std::to_string(out_channels) +
-                       "] (weights.shape[0]), got " + dtype_name(b.dtype()) + " " +
-                       b.shape().to_string());
-    }
-  }
+  INGOT_TRY(ops::check_conv_weights(p.weights, "[out_channels, in_channels/groups, kh, kw]", p.groups));
+  const std::int64_t out_channels = p.weights.shape()[0];
+  INGOT_TRY(ops::check_conv_bias(p.bias, out_channels, "weights.shape[0]"));
   if (p.weights_scale) {
     INGOT_TRY(ops::expect_param_shape("weights_scale", *p.weights_scale, Shape{out_channels}, "weights.shape[0]"));
   }

@@ -23,31 +23,8 @@ namespace {
 using ops::ConvTranspose2DParams;  // declared in ops/params.h
 
 Status check_weights(const ConvTranspose2DParams& p) {
-  const Tensor& w = p.weights;
-  if (w.dtype() != DType::f32 || w.shape().rank() != 4) {
-    const std::string rule = "must be f32 of rank 4 [in_channels, out_channels/groups, kh, kw]";
-    return bad_input("parameter 'weights' " + rule + ", got " + dtype_name(w.dtype()) + " " +
-                     w.shape().to_string());
-  }
-  for (std::int64_t d : w.shape().dims()) {
-    if (d < 1)
-      return bad_input("parameter 'weights' dims must be >= 1, got " + w.shape().to_string());
-  }
-  const std::int64_t in_channels = w.shape()[0];
-  if (in_channels % p.groups != 0) {
-    return bad_input("parameter 'weights' in_channels must be divisible by groups " +
-                     std::to_string(p.groups) + ", got " + std::to_string(in_channels));
-  }
-  const std::int64_t out_channels = p.groups * w.shape()[1];
-  if (p.bias) {
-    const Tensor& b = *p.bias;
-    if (b.dtype() != DType::f32 || b.shape() != Shape{out_channels}) {
-      return bad_input("parameter 'bias' must be f32 of shape [" + std::to_string(out_channels) +
-                       "] (groups * weights.shape[1]), got " + dtype_name(b.dtype()) + " " +
-                       b.shape().to_string());
-    }
-  }
-  return {};
+  INGOT_TRY(ops::check_conv_weights(p.weights, "[in_channels, out_channels/groups, kh, kw]", p.groups));
+  return ops::check_conv_bias(p.bias, p.groups * p.weights.shape()[1], "groups * weights.shape[1]");
 }
 
 // Output size along one axis (0: height, 1: width).
