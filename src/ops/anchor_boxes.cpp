@@ -57,13 +57,8 @@ Status check_params(const AnchorBoxesParams& p) {
 Result<std::vector<TensorInfo>> infer_anchor_boxes(const AnchorBoxesParams& p,
                                                    std::span<const TensorInfo> in) {
   INGOT_TRY(check_params(p));
-  INGOT_TRY(ops::expect_f32(in, 0));
-  INGOT_TRY(ops::expect_rank(in, 0, 4));
-  INGOT_TRY(ops::expect_dims_bounded(in, 0));
+  INGOT_TRY(ops::expect_nhwc_feature_map(in));
   const Shape& x = in[0].shape;
-  if (x[1] < 1 || x[2] < 1) {
-    return bad_input("input 0 height and width (NHWC) must be >= 1, got shape " + x.to_string());
-  }
   const std::int64_t n_boxes = ops::anchor_boxes_per_cell(p);
   INGOT_TRY(ops::check_box_count(x[1] * x[2], n_boxes, "boxes"));
   const Shape out{x[0], x[1], x[2], n_boxes, 8};

@@ -62,13 +62,8 @@ Status check_params(const PriorBoxParams& p) {
 Result<std::vector<TensorInfo>> infer_prior_box(const PriorBoxParams& p,
                                                 std::span<const TensorInfo> in) {
   INGOT_TRY(check_params(p));
-  INGOT_TRY(ops::expect_f32(in, 0));
-  INGOT_TRY(ops::expect_rank(in, 0, 4));
-  INGOT_TRY(ops::expect_dims_bounded(in, 0));
+  INGOT_TRY(ops::expect_nhwc_feature_map(in));
   const Shape& x = in[0].shape;
-  if (x[1] < 1 || x[2] < 1) {
-    return bad_input("input 0 height and width (NHWC) must be >= 1, got shape " + x.to_string());
-  }
   // H * W <= 2^40 (dims bounded); the prior count is at most 2 + 2 * len(aspect_ratios).
   const auto num_priors = static_cast<std::int64_t>(ops::rykov8_aspect_ratios(p).size());
   INGOT_TRY(ops::check_box_count(x[1] * x[2], num_priors, "priors"));

@@ -4,6 +4,8 @@
 #include <cassert>
 #include <cmath>
 
+#include "ops/common.h"
+
 namespace ingot::ops {
 
 std::vector<double> linspace(double start, double stop, std::int64_t n) {
@@ -19,6 +21,17 @@ Status check_box_count(std::int64_t positions, std::int64_t per_position, const 
   if (positions > kMaxElements / (8 * per_position)) {
     return bad_input("output must have at most 2^40 elements, got " + std::to_string(positions) +
                      " feature positions times " + std::to_string(per_position) + " " + unit + " times 8");
+  }
+  return {};
+}
+
+Status expect_nhwc_feature_map(std::span<const TensorInfo> in) {
+  INGOT_TRY(expect_f32(in, 0));
+  INGOT_TRY(expect_rank(in, 0, 4));
+  INGOT_TRY(expect_dims_bounded(in, 0));
+  const Shape& x = in[0].shape;
+  if (x[1] < 1 || x[2] < 1) {
+    return bad_input("input 0 height and width (NHWC) must be >= 1, got shape " + x.to_string());
   }
   return {};
 }

@@ -11,9 +11,11 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <vector>
 
+#include "ingot/op.h"
 #include "ingot/status.h"
 #include "ingot/tensor.h"
 
@@ -26,6 +28,8 @@ std::vector<double> linspace(double start, double stop, std::int64_t n);
 // The boxes of `positions` feature positions, `per_position` boxes each and 8 values per box
 // (4 coordinates, 4 variances), must fit in 2^40 elements; `unit` names the boxes ("priors").
 Status check_box_count(std::int64_t positions, std::int64_t per_position, const char* unit);
+// Input 0 of a Keras box layer: an f32 NHWC feature map with bounded dims, height and width >= 1.
+Status expect_nhwc_feature_map(std::span<const TensorInfo> in);
 // Writes one sample's boxes (`table`) into every sample of `out`, whose dim 0 is the batch:
 // the boxes depend only on shapes, so each sample gets the same ones.
 void repeat_per_sample(const std::vector<float>& table, Tensor& out);
