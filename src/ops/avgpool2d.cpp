@@ -72,26 +72,7 @@ void avgpool2d_kernel(const AvgPool2DParams& p, const KernelArgs& args) {
 OpDef make_AvgPool2D_op() {
   using P = AvgPool2DParams;
   static const auto params =
-      ParamList<P>()
-          .required("kernel", &P::kernel, "window size (h, w)")
-          .range(1, 65536)
-          .size(2)
-          .optional("strides", &P::strides, {1, 1}, "window step (h, w)")
-          .range(1, 65536)
-          .size(2)
-          .optional("pads", &P::pads, {0, 0, 0, 0},
-                    "padding (top, left, bottom, right); each < kernel")
-          .range(0, 65536)
-          .size(4)
-          .optional("same_extent", &P::same_extent, {},
-                    "TF 'same' padding for windows of these extents (h, w): `pads` hold the stored instance's and are "
-                    "recomputed for other input sizes (ir/open_dims.h); empty: the pads are fixed")
-          .range(1, 1 << 20)
-          .size(0, 2)
-          .optional("layout", &P::layout, "NHWC", "activation layout of input and output")
-          .choices(ops::layout_choices())
-          .optional("ceil_mode", &P::ceil_mode, false,
-                    "round the output size up, as Caffe does (false: down, as Keras does)")
+      ops::pool_window_params<P>()
           .optional("count_include_pad", &P::count_include_pad, false,
                     "divide by the window size including padding, as Caffe does (false: by the "
                     "in-image element count, as Keras does)");

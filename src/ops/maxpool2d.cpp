@@ -56,28 +56,7 @@ void maxpool2d_kernel(const MaxPool2DParams& p, const KernelArgs& args) {
 }  // namespace
 
 OpDef make_MaxPool2D_op() {
-  static const auto params =
-      ParamList<MaxPool2DParams>()
-          .required("kernel", &MaxPool2DParams::kernel, "window size (h, w)")
-          .range(1, 65536)
-          .size(2)
-          .optional("strides", &MaxPool2DParams::strides, {1, 1}, "window step (h, w)")
-          .range(1, 65536)
-          .size(2)
-          .optional("pads", &MaxPool2DParams::pads, {0, 0, 0, 0},
-                    "padding (top, left, bottom, right); each < kernel")
-          .range(0, 65536)
-          .size(4)
-          .optional("same_extent", &MaxPool2DParams::same_extent, {},
-                    "TF 'same' padding for windows of these extents (h, w): `pads` hold the stored instance's and are "
-                    "recomputed for other input sizes (ir/open_dims.h); empty: the pads are fixed")
-          .range(1, 1 << 20)
-          .size(0, 2)
-          .optional("layout", &MaxPool2DParams::layout, "NHWC",
-                    "activation layout of input and output")
-          .choices(ops::layout_choices())
-          .optional("ceil_mode", &MaxPool2DParams::ceil_mode, false,
-                    "round the output size up, as Caffe does (false: down, as Keras does)");
+  static const auto params = ops::pool_window_params<MaxPool2DParams>();
   return make_op<MaxPool2DParams>(
       {.name = "MaxPool2D", .doc = "2-D max pooling; padded positions never win."}, params,
       infer_maxpool2d, maxpool2d_kernel);

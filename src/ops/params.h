@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "ingot/op.h"
 #include "ingot/tensor.h"
+#include "ops/common.h"
 
 namespace ingot::ops {
 
@@ -60,6 +62,31 @@ struct AvgPool2DParams {
   bool count_include_pad = false;
   std::vector<std::int64_t> same_extent;  // set: pads are TF "same" ones, see ir/open_dims.h
 };
+
+// The window parameters MaxPool2D and AvgPool2D share, declared once: kernel, strides, pads,
+// same_extent, layout, ceil_mode.
+template <class P>
+ParamList<P> pool_window_params() {
+  ParamList<P> params;
+  params.required("kernel", &P::kernel, "window size (h, w)")
+      .range(1, 65536)
+      .size(2)
+      .optional("strides", &P::strides, {1, 1}, "window step (h, w)")
+      .range(1, 65536)
+      .size(2)
+      .optional("pads", &P::pads, {0, 0, 0, 0}, "padding (top, left, bottom, right); each < kernel")
+      .range(0, 65536)
+      .size(4)
+      .optional("same_extent", &P::same_extent, {},
+                "TF 'same' padding for windows of these extents (h, w): `pads` hold the stored instance's and are "
+                "recomputed for other input sizes (ir/open_dims.h); empty: the pads are fixed")
+      .range(1, 1 << 20)
+      .size(0, 2)
+      .optional("layout", &P::layout, "NHWC", "activation layout of input and output")
+      .choices(layout_choices())
+      .optional("ceil_mode", &P::ceil_mode, false, "round the output size up, as Caffe does (false: down, as Keras does)");
+  return params;
+}
 
 struct ReLUParams {
   std::optional<double> max_value;
