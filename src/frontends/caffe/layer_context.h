@@ -56,6 +56,18 @@ using ImportFn = Result<std::vector<std::string>> (*)(LayerContext&);
 ImportFn find_import_fn(const std::string& type);
 std::vector<std::string> known_types();
 
+// Shared by Bias, Scale, MVN and BatchNorm (layers_math.cpp).
+// x + b for a constant b covering x's axes [axis, axis + b.rank); the node is `node_name`.
+Result<std::string> add_constant_over_axes(LayerContext& ctx, const std::string& x, std::int64_t axis, const Tensor& b,
+                                           const std::string& node_name);
+// Bottom `input`, which must equal bottom 0's dims from `axis` on for its rank, reshaped to
+// broadcast against bottom 0 (`field` names the axis in errors).
+Result<std::string> aligned_second_bottom(LayerContext& ctx, std::int64_t axis, std::size_t input, const std::string& field);
+// (x - mean) / spread over `axes` with x's own statistics; spread is sqrt(var) + eps when
+// eps_after_sqrt, else sqrt(var + eps); only x - mean unless `divide`.
+Result<std::vector<std::string>> normalize_with_own_statistics(LayerContext& ctx, const std::vector<std::int64_t>& axes,
+                                                               double eps, bool eps_after_sqrt, bool divide);
+
 // Per type, in layers_*.cpp.
 Result<std::vector<std::string>> import_convolution(LayerContext& ctx);
 Result<std::vector<std::string>> import_deconvolution(LayerContext& ctx);
@@ -84,5 +96,12 @@ Result<std::vector<std::string>> import_dropout(LayerContext& ctx);
 Result<std::vector<std::string>> import_normalize(LayerContext& ctx);
 Result<std::vector<std::string>> import_prior_box(LayerContext& ctx);
 Result<std::vector<std::string>> import_detection_output(LayerContext& ctx);
+Result<std::vector<std::string>> import_crop(LayerContext& ctx);
+Result<std::vector<std::string>> import_tile(LayerContext& ctx);
+Result<std::vector<std::string>> import_exp(LayerContext& ctx);
+Result<std::vector<std::string>> import_log(LayerContext& ctx);
+Result<std::vector<std::string>> import_bias(LayerContext& ctx);
+Result<std::vector<std::string>> import_reduction(LayerContext& ctx);
+Result<std::vector<std::string>> import_mvn(LayerContext& ctx);
 
 }  // namespace ingot::caffe_import

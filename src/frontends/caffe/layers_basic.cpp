@@ -19,6 +19,35 @@ Result<std::int64_t> channels(const LayerContext& ctx) {
   return ctx.shape()[1];
 }
 
+// 'use_global_stats: false': Caffe normalizes each channel with the mean and variance of the
+// batch itself, over N and every axis after C, and ignores the stored statistics.
+Result<std::vector<std::string>> batch_norm_with_batch_statistics(LayerContext& ctx) {
+  const double eps = ctx.layer.batch_norm_param().eps();
+  if (!(eps >= 0) || !std::isfinite(eps)) return ctx.error("field 'eps' must be finite and >= 0, got " + std::to_string(eps));
+  ctx.note("'use_global_stats: false': normalized with the batch's own statistics (the stored blobs are not used)");
+  std::vector<std::int64_t> axes{0};
+  for (std::int64_t a = 2; a < ctx.rank(); ++a) axes.push_back(a);
+  return normalize_with_own_statistics(ctx, axes, eps, /*eps_after_sqrt=*/false, /*divide=*/true);
+}
+
+// Scale with bottom 1 as the factor (covering bottom 0's axes from `axis`), times bottom 0, plus
+// blob 0 of the factor's shape with bias_term.
+Result<std::vector<std::string>> scale_by_second_bottom(LayerContext& ctx) {
+  INGOT_TRY(ctx.expect_tops(1));
+  const caffe::ScaleParameter& p = ctx.layer.scale_param();
+  INGOT_ASSIGN_OR_RETURN(std::int64_t axis, ctx.axis(p.axis(), "axis"));
+  INGOT_TRY(ctx.expect_blob_count(p.bias_term() ? 1 : 0));
+  INGOT_ASSIGN_OR_RETURN(std::string factor, aligned_second_bottom(ctx, axis, 1, "axis"));
+  if (!p.bias_term()) {
+    INGOT_ASSIGN_OR_RETURN(std::string out, ctx.add(ctx.name(), "Mul", {ctx.inputs[0], factor}));
+    return std::vector{out};
+  }
+  INGOT_ASSIGN_OR_RETURN(std::string product, ctx.add(ctx.name("product"), "Mul", {ctx.inputs[0], factor}));
+  INGOT_ASSIGN_OR_RETURN(Tensor b, ctx.blob(0, ctx.shape(1), "bias " + ctx.shape(1).to_string()));
+  INGOT_ASSIGN_OR_RETURN(std::string out, add_constant_over_axes(ctx, product, axis, b, ctx.name()));
+  return std::vector{out};
+}
+
 }  // namespace
 
 // Caffe keeps mean and variance multiplied by a running factor (blob 2): the stored statistics
@@ -27,11 +56,8 @@ Result<std::vector<std::string>> import_batch_norm(LayerContext& ctx) {
   INGOT_TRY(ctx.expect_bottoms(1, 1));
   INGOT_TRY(ctx.expect_tops(1));
   const caffe::BatchNormParameter& p = ctx.layer.batch_norm_param();
-  if (p.has_use_global_stats() && !p.use_global_stats()) {
-    return ctx.unsupported_here("'use_global_stats: false' normalizes with each batch's own statistics; a deployed "
-                                "model uses the stored ones: remove the field or set it to true");
-  }
   INGOT_ASSIGN_OR_RETURN(std::int64_t c, channels(ctx));
+  if (p.has_use_global_stats() && !p.use_global_stats()) return batch_norm_with_batch_statistics(ctx);
   INGOT_TRY(ctx.expect_blob_count(3));
   INGOT_ASSIGN_OR_RETURN(Tensor mean, ctx.blob(0, Shape{c}, "mean [C] times the factor"));
   INGOT_ASSIGN_OR_RETURN(Tensor var, ctx.blob(1, Shape{c}, "variance [C] times the factor"));
@@ -51,9 +77,8 @@ Result<std::vector<std::string>> import_batch_norm(LayerContext& ctx) {
 
 Result<std::vector<std::string>> import_scale(LayerContext& ctx) {
   const caffe::ScaleParameter& p = ctx.layer.scale_param();
-  if (ctx.inputs.size() != 1) {
-    return ctx.unsupported_here("a Scale with its factor as a second bottom is not supported; ingot reads it from blob 0");
-  }
+  INGOT_TRY(ctx.expect_bottoms(1, 2));
+  if (ctx.inputs.size() == 2) return scale_by_second_bottom(ctx);
   INGOT_ASSIGN_OR_RETURN(std::int64_t axis, ctx.axis(p.axis(), "axis"));
   if (p.num_axes() != 1) {
     return ctx.unsupported_here("field 'num_axes' must be 1 (one factor per channel), got " + std::to_string(p.num_axes()));

@@ -1,4 +1,4 @@
-// Flatten, Reshape, Permute and Slice. ingot's values for a Caffe model are Caffe's blobs in
+// Flatten, Reshape, Permute, Slice, Crop and Tile. ingot's values for a Caffe model are Caffe's blobs in
 // Caffe's (row-major NCHW) order, so these are exact: the importer computes each output shape
 // with Caffe's rules and emits Reshape / Transpose / Slice on the same element order.
 #include <algorithm>
@@ -151,6 +151,59 @@ Result<std::vector<std::string>> import_slice(LayerContext& ctx) {
     outs.push_back(out);
   }
   return outs;
+}
+
+// Caffe's CropLayer: bottom 0 cut to bottom 1's dims on every axis from `axis` on, starting at
+// `offset` (none: 0; one value: every such axis; else one per axis). Bottom 1 gives only a shape.
+Result<std::vector<std::string>> import_crop(LayerContext& ctx) {
+  INGOT_TRY(ctx.expect_bottoms(2, 2));
+  INGOT_TRY(ctx.expect_tops(1));
+  const caffe::CropParameter& p = ctx.layer.crop_param();
+  INGOT_ASSIGN_OR_RETURN(std::int64_t start, ctx.axis(p.axis(), "axis"));
+  const Ints& d = ctx.shape(0).dims();
+  const Ints& ref = ctx.shape(1).dims();
+  if (ref.size() != d.size()) {
+    return ctx.error("both bottoms must have the same rank, got " + ctx.shape(0).to_string() + " and " + ctx.shape(1).to_string());
+  }
+  const std::int64_t cropped = ctx.rank() - start;
+  if (p.offset_size() > 1 && p.offset_size() != cropped) {
+    return ctx.error("field 'offset' must have 0, 1 or " + std::to_string(cropped) + " values (one per axis from " +
+                     std::to_string(start) + "), got " + std::to_string(p.offset_size()));
+  }
+  Ints axes, begin, end;
+  for (std::int64_t a = start; a < ctx.rank(); ++a) {
+    const std::size_t i = static_cast<std::size_t>(a);
+    const std::int64_t off = p.offset_size() == 0 ? 0 : p.offset(p.offset_size() == 1 ? 0 : static_cast<int>(a - start));
+    if (ref[i] < 1 || off + ref[i] > d[i]) {
+      return ctx.error("axis " + std::to_string(a) + ": offset " + std::to_string(off) + " plus bottom 1's size " +
+                       std::to_string(ref[i]) + " must fit in bottom 0's size " + std::to_string(d[i]) + " (bottoms " +
+                       ctx.shape(0).to_string() + " and " + ctx.shape(1).to_string() + ")");
+    }
+    axes.push_back(a);
+    begin.push_back(off);
+    end.push_back(off + ref[i]);
+  }
+  INGOT_ASSIGN_OR_RETURN(std::string out, ctx.add(ctx.name(), "Slice", {ctx.inputs[0]},
+                                                  {{"axes", axes}, {"begin", begin}, {"end", end}}));
+  return std::vector{out};
+}
+
+// Caffe's TileLayer repeats the bottom's block from `axis` on `tiles` times: a Concat of copies.
+Result<std::vector<std::string>> import_tile(LayerContext& ctx) {
+  INGOT_TRY(ctx.expect_bottoms(1, 1));
+  INGOT_TRY(ctx.expect_tops(1));
+  const caffe::TileParameter& p = ctx.layer.tile_param();
+  INGOT_ASSIGN_OR_RETURN(std::int64_t axis, ctx.axis(p.axis(), "axis"));
+  if (!p.has_tiles() || p.tiles() < 1) {
+    return ctx.error("field 'tiles' must be given and >= 1, got " + (p.has_tiles() ? std::to_string(p.tiles()) : std::string("none")));
+  }
+  if (p.tiles() == 1) {
+    ctx.note("'tiles: 1' is the identity: no node is added");
+    return std::vector{ctx.inputs[0]};
+  }
+  std::vector<std::string> copies(static_cast<std::size_t>(p.tiles()), ctx.inputs[0]);
+  INGOT_ASSIGN_OR_RETURN(std::string out, ctx.add(ctx.name(), "Concat", std::move(copies), {{"axis", axis}}));
+  return std::vector{out};
 }
 
 }  // namespace ingot::caffe_import
