@@ -313,20 +313,6 @@ const TextField* layer_field(const std::vector<TextField>& top, const Net& net, 
   return nullptr;
 }
 
-// Prototxt numbers are ints where the op wants a float ("scale: 2"): widen them.
-void coerce_to_schema(AttrMap& attrs, const OpSchema& schema) {
-  for (const ParamSpec& p : schema.params) {
-    auto it = attrs.find(p.name);
-    if (it == attrs.end()) continue;
-    if (p.type == AttrType::float_ && std::holds_alternative<std::int64_t>(it->second)) {
-      it->second = static_cast<double>(std::get<std::int64_t>(it->second));
-    } else if (p.type == AttrType::float_list && std::holds_alternative<std::vector<std::int64_t>>(it->second)) {
-      const auto& v = std::get<std::vector<std::int64_t>>(it->second);
-      it->second = std::vector<double>(v.begin(), v.end());
-    }
-  }
-}
-
 }  // namespace
 
 Result<ir::Graph> import_caffe(const std::string& prototxt, const ImportOptions& options, OpRegistry& registry,
@@ -364,7 +350,7 @@ Result<ir::Graph> import_caffe(const std::string& prototxt, const ImportOptions&
                                  "shape, and it runs only once a kernel is registered for it (--plugin)"});
       } else {
         r.kind = import::LayerKind::custom;
-        coerce_to_schema(attrs, registry.find(type)->schema);
+        widen_ints_to_schema(registry.find(type)->schema, attrs);  // prototxt ints where the op wants floats ("scale: 2")
       }
       r.op = type;
       registered[&l] = {std::move(attrs), opaque};
