@@ -36,6 +36,17 @@ Status check_variable_outputs_are_final(const ir::Graph& graph, const ir::Node& 
 
 }  // namespace
 
+namespace {
+
+// The shapes a graph's inputs have now, in feeding order.
+std::vector<Shape> input_shapes_of(const ir::Graph& graph) {
+  std::vector<Shape> shapes;
+  for (const auto& name : graph.inputs) shapes.push_back(graph.find_value(name)->info.shape);
+  return shapes;
+}
+
+}  // namespace
+
 Result<Session> Session::load(const std::string& path, const OpRegistry& registry, const PlanOptions& options) {
   INGOT_ASSIGN_OR_RETURN(ir::Graph graph, format::read_model(path, registry));
   return plan(std::move(graph), registry, options).with_context("plan model " + quote(path));
@@ -68,10 +79,8 @@ Result<Session> Session::plan(ir::Graph graph, const OpRegistry& registry, const
     return session;
   }
   session.stored_ = std::move(graph);
-  std::vector<Shape> shapes = options.input_shapes;
-  if (shapes.empty()) {
-    for (const auto& name : session.stored_->inputs) shapes.push_back(session.stored_->find_value(name)->info.shape);
-  }
+  const std::vector<Shape> shapes =
+      options.input_shapes.empty() ? input_shapes_of(*session.stored_) : options.input_shapes;
   INGOT_TRY(session.set_input_shapes(shapes));
   return session;
 }
@@ -93,8 +102,7 @@ Status Session::set_input_shapes(std::span<const Shape> shapes) {
     // A model without open dims has one plan; with_input_shapes names the dim that differs.
     return ir::with_input_shapes(active_->graph, shapes, *registry_).status();
   }
-  std::vector<Shape> stored_shapes;
-  for (const auto& name : stored_->inputs) stored_shapes.push_back(stored_->find_value(name)->info.shape);
+  const std::vector<Shape> stored_shapes = input_shapes_of(*stored_);
   ir::Graph instance;
   if (std::equal(shapes.begin(), shapes.end(), stored_shapes.begin(), stored_shapes.end())) {
     instance = *stored_;  // the file's own instance: verified at load, nothing to infer again
@@ -111,7 +119,7 @@ Status Session::set_input_shapes(std::span<const Shape> shapes) {
 
 Result<std::unique_ptr<Session::Plan>> Session::make_plan(ir::Graph graph) {
   auto plan = std::make_unique<Plan>();
-  for (const auto& name : graph.inputs) plan->input_shapes.push_back(graph.find_value(name)->info.shape);
+  plan->input_shapes = input_shapes_of(graph);
   if (compilation_ && options_.device_numerics) {
     INGOT_TRY_CTX(emulate_device_numerics(graph, *compilation_, plan->pass_log), "emulate device numerics");
   }
