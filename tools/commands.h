@@ -43,7 +43,7 @@ struct LoadedImportOptions {
   bool caffe = false;  // MODEL is a Caffe .prototxt (else a Keras .h5)
   keras::ImportOptions options;
   caffe_import::ImportOptions caffe_options;
-  std::unique_ptr<keras::ParamFile> params;  // options.params points here
+  std::unique_ptr<import::ParamFile> params;  // options.params points here
 };
 // Parses the shapes and reads the parameter file; tells a Keras HDF5 file from a Caffe
 // prototxt by its first bytes.

@@ -86,7 +86,7 @@ void add_import_flags(CLI::App& cmd, ImportFlags& flags) {
   cmd.add_option("--input-shape", flags.input_shapes,
                  "full shape of a model input, batch included, e.g. 1,224,224,3; once per input in order");
   cmd.add_option("--params", flags.params_path,
-                 "JSON parameters for custom and Lambda layers, by layer name or \"class:<Name>\"; they override the model file");
+                 "JSON parameters for custom (Keras: and Lambda) layers, by layer name or \"class:<Name>\" (Caffe: the layer type); they override the model file");
   cmd.add_flag("--keep-unknown", flags.keep_unknown,
                "carry unknown custom classes as opaque ops (they run once a kernel is registered, see --plugin)");
   cmd.add_option("--plugin", flags.plugins, "a shared library registering user ops (ingot_register_ops); repeatable");
@@ -103,8 +103,8 @@ Result<LoadedImportOptions> load_import_options(const ImportFlags& flags) {
     loaded.options.input_shapes.push_back(shape);
   }
   if (!flags.params_path.empty()) {
-    INGOT_ASSIGN_OR_RETURN(keras::ParamFile file, keras::ParamFile::load(flags.params_path));
-    loaded.params = std::make_unique<keras::ParamFile>(std::move(file));
+    INGOT_ASSIGN_OR_RETURN(import::ParamFile file, import::ParamFile::load(flags.params_path));
+    loaded.params = std::make_unique<import::ParamFile>(std::move(file));
     loaded.options.params = loaded.params.get();
   }
   loaded.options.keep_unknown = flags.keep_unknown;
@@ -119,12 +119,12 @@ Result<LoadedImportOptions> load_import_options(const ImportFlags& flags) {
                      ": it must be a Keras HDF5 model (.h5), got a file without the HDF5 signature");
   }
   if (loaded.caffe) {
-    if (!flags.params_path.empty()) return usage_error("option --params applies to Keras models; " + quote(flags.model) + " is not an HDF5 file");
     if (!flags.bilinear_centers.empty()) {
       return usage_error("option --bilinear-centers applies to Keras models; " + quote(flags.model) + " is not an HDF5 file");
     }
     loaded.caffe_options.input_shapes = loaded.options.input_shapes;
     loaded.caffe_options.keep_unknown = flags.keep_unknown;
+    loaded.caffe_options.params = loaded.params.get();
     if (!is_storage_name(flags.weights)) loaded.caffe_options.weights_path = flags.weights;
   } else if (!flags.weights.empty() && !is_storage_name(flags.weights)) {
     return usage_error("option --weights names a Caffe .caffemodel; a Keras .h5 holds its own weights, got " + quote(flags.weights));

@@ -64,7 +64,7 @@ TEST_F(CaffeCustom, ARegisteredUserOpTakesTheLayerWithItsParameters) {
 TEST_F(CaffeCustom, AMisspelledParameterIsNamed) {
   write("alpah: 2");
   const auto r = ingot("convert " + net + plugin + " -o " + model);
-  EXPECT_EQ(r.exit_code, 3) << r.err;
+  EXPECT_EQ(r.exit_code, 2) << r.err;  // bad input, as for a Keras layer's parameters
   EXPECT_NE(r.err.find("'st' (ScaledTanh)"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("alpah"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(model));
@@ -102,6 +102,51 @@ TEST_F(CaffeCustom, KeepUnknownCarriesItAsAnOpaqueOpThatRunsOnceRegistered) {
   r = ingot("convert " + net + " --keep-unknown -o " + model);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   expect_scaled_tanh(plugin, 2.0f, 0.5f);
+}
+
+// The parameter file works for Caffe as for Keras (frontends/common/params.h): by layer name or
+// "class:<LayerType>", over the prototxt's values, each value's origin reported and recorded.
+TEST_F(CaffeCustom, AParameterFileSuppliesAndOverridesTheBlocksValues) {
+  write("beta: 0.5");  // alpha, required, is not in the prototxt
+  auto r = ingot("convert " + net + plugin + " -o " + model);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("'st' (ScaledTanh): key 'alpha' is required"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(model));
+
+  const std::string params = tmp / "p.json";
+  std::ofstream(params) << R"({"st": {"alpha": 3}, "class:ScaledTanh": {"alpha": 9.0, "beta": 0.25}})";
+  r = ingot("check " + net + plugin + " --params " + params);
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  // The layer entry beats the class entry, which beats the prototxt.
+  EXPECT_NE(r.out.find("alpha = 3.0  [parameter file (layer)]"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("beta = 0.25  [parameter file (class)]"), std::string::npos) << r.out;
+  r = ingot("convert " + net + plugin + " --params " + params + " -o " + model);
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = ingot("inspect " + model + plugin + " --json");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("alpha: parameter file (layer)"), std::string::npos) << r.out;
+  expect_scaled_tanh(plugin, 3.0f, 0.25f);
+}
+
+TEST_F(CaffeCustom, AParameterFileEntryMustNameACustomLayer) {
+  write("alpha: 2 beta: 0.5");
+  const std::string params = tmp / "p.json";
+  std::ofstream(params) << R"({"sst": {"alpha": 3}})";
+  auto r = ingot("convert " + net + plugin + " --params " + params + " -o " + model);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("entry 'sst' must name a layer of the model"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("closest: st"), std::string::npos) << r.err;
+  std::ofstream(net, std::ios::app) << R"(layer { name: "relu" type: "ReLU" bottom: "st" top: "relu" })" << "\n";
+  std::ofstream(params) << R"({"relu": {"negative_slope": 0.1}})";
+  r = ingot("convert " + net + plugin + " --params " + params + " -o " + model);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("entry 'relu' must name a custom layer, got the standard ReLU layer"), std::string::npos) << r.err;
+  std::ofstream(params) << R"({"st": {"alpha": "big"}})";
+  r = ingot("convert " + net + plugin + " --params " + params + " -o " + model);
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  EXPECT_NE(r.err.find("'alpha' must be float"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("from the parameter file's layer entry"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(model));
 }
 
 }  // namespace e2e_test_caffe_custom

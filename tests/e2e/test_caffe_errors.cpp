@@ -199,9 +199,8 @@ TEST_F(CaffeErrors, TrainOnlyLayersAreDroppedWithANote) {
 }
 
 TEST_F(CaffeErrors, KerasOnlyFlagsAreRefused) {
-  write_text(tmp / "p.json", "{}");
-  const std::string err = fails(net + " --weights " + weights + " --params " + tmp / "p.json", 1);
-  EXPECT_NE(err.find("--params applies to Keras models"), std::string::npos) << err;
+  const std::string err = fails(net + " --weights " + weights + " --bilinear-centers asymmetric", 1);
+  EXPECT_NE(err.find("--bilinear-centers applies to Keras models"), std::string::npos) << err;
 }
 
 }  // namespace e2e_test_caffe_errors

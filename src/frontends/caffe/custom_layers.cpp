@@ -226,9 +226,11 @@ Result<std::vector<std::string>> import_registered_op(LayerContext& ctx, AttrMap
       INGOT_ASSIGN_OR_RETURN(attrs[tensors[i]->name], ctx.constant(tensors[i]->name, ctx.blobs[i]));
     }
   }
-  for (const auto& [key, value] : attrs) {
-    if (std::holds_alternative<TensorRef>(value)) continue;
-    ctx.report.params.push_back({key, value, import::Origin::model_file});
+  if (opaque) {  // a registered op's values are in the report already, with their origin
+    for (const auto& [key, value] : attrs) {
+      if (std::holds_alternative<TensorRef>(value)) continue;
+      ctx.report.params.push_back({key, value, import::Origin::model_file});
+    }
   }
   INGOT_ASSIGN_OR_RETURN(std::string out, ctx.add(ctx.name(), ctx.layer.type(), ctx.inputs, std::move(attrs)));
   return std::vector{out};

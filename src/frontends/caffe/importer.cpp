@@ -313,6 +313,37 @@ const TextField* layer_field(const std::vector<TextField>& top, const Net& net, 
   return nullptr;
 }
 
+// A registered op's parameters: the prototxt block's values, under the parameter file's, checked
+// against the op's schema (prototxt ints widen where it wants floats: "scale: 2").
+AttrMap resolve_registered_params(const OpSchema& schema, const std::string& layer, const std::string& type, const AttrMap& block,
+                                  const import::ParamFile* file, LayerReport& r) {
+  nlohmann::json saved = nlohmann::json::object();
+  for (const auto& [key, value] : block) saved[key] = import::attr_to_json(value);
+  import::ResolveRules rules;
+  rules.unknown_saved_key_is_error = true;
+  import::resolve_params(schema, layer, type, saved, file, rules, r);
+  return import::resolved_attrs(r);
+}
+
+// One error for every layer whose parameters failed the op's schema, each with its reasons.
+Status registered_param_errors(const std::string& prototxt, const ImportReport& report) {
+  std::string details;
+  std::size_t count = 0;
+  for (const LayerReport& l : report.layers) {
+    if (l.kind != import::LayerKind::custom || !l.has_errors()) continue;
+    ++count;
+    details += (details.empty() ? " " : "; ") + quote(l.name) + " (" + l.class_name + "): ";
+    std::string reasons;
+    for (const import::Diagnostic& d : l.diagnostics) {
+      if (d.severity == Severity::error) reasons += (reasons.empty() ? "" : ", ") + d.message;
+    }
+    details += reasons;
+  }
+  if (count == 0) return {};
+  return bad_input("import Caffe net " + quote(prototxt) + ": " + std::to_string(count) + (count == 1 ? " layer's" : " layers'") +
+                   " parameters do not fit the op (`ingot check` prints the full report):" + details);
+}
+
 }  // namespace
 
 Result<ir::Graph> import_caffe(const std::string& prototxt, const ImportOptions& options, OpRegistry& registry,
@@ -350,7 +381,7 @@ Result<ir::Graph> import_caffe(const std::string& prototxt, const ImportOptions&
                                  "shape, and it runs only once a kernel is registered for it (--plugin)"});
       } else {
         r.kind = import::LayerKind::custom;
-        widen_ints_to_schema(registry.find(type)->schema, attrs);  // prototxt ints where the op wants floats ("scale: 2")
+        attrs = resolve_registered_params(registry.find(type)->schema, l.param.name(), type, attrs, options.params, r);
       }
       r.op = type;
       registered[&l] = {std::move(attrs), opaque};
@@ -382,6 +413,8 @@ Result<ir::Graph> import_caffe(const std::string& prototxt, const ImportOptions&
                        (unknown.size() == 1 ? " has a type" : "s have types") + " ingot does not know: " + list +
                        ". Known types: " + known + ", Input, Silence, and data / loss / accuracy layers (dropped)");
   }
+  INGOT_TRY(registered_param_errors(prototxt, report));
+  if (options.params != nullptr) INGOT_TRY(import::check_param_file_layers(*options.params, report));
 
   caffe::NetParameter weights;
   if (!options.weights_path.empty()) {
@@ -410,6 +443,7 @@ Result<ir::Graph> import_caffe(const std::string& prototxt, const ImportOptions&
   if (!options.weights_path.empty()) g.metadata["source.weights"] = filename(options.weights_path);
   if (!net.name.empty()) g.metadata["source.net_name"] = net.name;
   if (net.legacy_v1) g.metadata["source.caffe_format"] = std::string("V1 (legacy `layers`)");
+  import::record_param_origins(report, g);
   return g;
 }
 

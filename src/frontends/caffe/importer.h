@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "frontends/common/params.h"
 #include "frontends/common/report.h"
 #include "ingot/op.h"
 #include "ir/graph.h"
@@ -27,6 +28,9 @@ struct ImportOptions {
   // A layer type nobody knows (no import function, no registered op of its name) becomes an
   // opaque op instead of an error.
   bool keep_unknown = false;
+  // Parameters for layers imported through a registered op (--params; may be null): by layer
+  // name or "class:<LayerType>", over the values of the prototxt's parameter block.
+  const import::ParamFile* params = nullptr;
 };
 
 // True when `path` looks like a Caffe network text (it parses as a NetParameter with layers).
@@ -37,7 +41,9 @@ bool looks_like_prototxt(const std::string& path);
 // import fails (unknown types are all listed at once). A type without an import function is
 // imported through the registered op of the same name (a user op), its parameters read from
 // the blocks caffe.proto does not know and its blobs going to the op's tensor parameters in
-// order; with keep_unknown, opaque ops for the rest are added to `registry`.
+// order, each parameter checked against the op's schema (a key it does not take, a missing
+// required one, a value of the wrong type or range are errors naming the layer and key); with
+// keep_unknown, opaque ops for the rest are added to `registry`.
 Result<ir::Graph> import_caffe(const std::string& prototxt, const ImportOptions& options,
                                OpRegistry& registry = default_registry(), import::ImportReport* report = nullptr);
 

@@ -1,11 +1,12 @@
-#include "frontends/keras/param_file.h"
+#include "frontends/common/params.h"
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <set>
 #include <sstream>
 
-namespace ingot::keras {
+namespace ingot::import {
 namespace {
 
 constexpr const char* kClassPrefix = "class:";
@@ -147,24 +148,18 @@ Result<ParamFile> ParamFile::load(const std::string& path) {
   return parse(j, path);
 }
 
-bool is_base_layer_key(const std::string& key) {
-  static const std::set<std::string> keys = {"name", "trainable", "dtype", "batch_input_shape", "batch_size",
-                                             "input_dtype", "autocast", "input_shape"};
-  return keys.count(key) > 0;
-}
-
 Result<AttrValue> json_to_attr(const ParamSpec& spec, const json& value) {
   auto converted = convert(spec, value);
   if (!converted.ok()) return bad_input("must be " + type_text(spec) + ", got " + json_excerpt(value, 200));
   return converted;
 }
 
-void resolve_params(const OpSchema& schema, const Layer& layer, const json& saved, const ParamFile* file,
-                    LayerReport& report) {
+void resolve_params(const OpSchema& schema, const std::string& layer_name, const std::string& class_name, const json& saved,
+                    const ParamFile* file, const ResolveRules& rules, LayerReport& report) {
   std::vector<Source> sources;
   if (file != nullptr) {
-    if (auto it = file->layers.find(layer.name); it != file->layers.end()) sources.push_back({&it->second, Origin::layer_entry});
-    if (auto it = file->classes.find(layer.class_name); it != file->classes.end()) {
+    if (auto it = file->layers.find(layer_name); it != file->layers.end()) sources.push_back({&it->second, Origin::layer_entry});
+    if (auto it = file->classes.find(class_name); it != file->classes.end()) {
       sources.push_back({&it->second, Origin::class_entry});
     }
   }
@@ -180,7 +175,7 @@ void resolve_params(const OpSchema& schema, const Layer& layer, const json& save
   std::set<std::string> extra;
   for (const Source& s : sources) {
     for (const auto& [key, value] : s.values->items()) {
-      if (!seen.count(key) && !is_base_layer_key(key) && !(s.origin != Origin::model_file && key == "op")) extra.insert(key);
+      if (!seen.count(key) && !rules.is_base_key(key) && !(s.origin != Origin::model_file && key == "op")) extra.insert(key);
     }
   }
   keys.insert(keys.end(), extra.begin(), extra.end());
@@ -197,10 +192,10 @@ void resolve_params(const OpSchema& schema, const Layer& layer, const json& save
     if (spec == nullptr) {
       // A misspelt key in the parameter file must not pass silently; a saved key the op does
       // not take is worth a warning (the layer may compute something ingot does not).
-      const bool from_file = from->origin != Origin::model_file;
-      report.add(from_file ? Severity::error : Severity::warning, key,
+      const bool error = from->origin != Origin::model_file || rules.unknown_saved_key_is_error;
+      report.add(error ? Severity::error : Severity::warning, key,
           "key " + quote(key) + " = " + json_excerpt((*from->values)[key], 200) + origin_phrase(from->origin) +
-              " is not a parameter of op " + quote(schema.name) + (from_file ? "" : " and is ignored") +
+              " is not a parameter of op " + quote(schema.name) + (error ? "" : " and is ignored") +
               "; its parameters: " + param_names(schema));
       continue;
     }
@@ -238,22 +233,6 @@ void resolve_params(const OpSchema& schema, const Layer& layer, const json& save
     report.params.push_back({key, *attr, from->origin});
   }
 
-  for (const KnownOmission& k : known_omissions()) {
-    if (layer.class_name != k.class_name) continue;
-    for (const std::string& key : k.keys) {
-      const bool saved_has = saved.is_object() && saved.contains(key);
-      bool supplied = false;
-      for (const ParamValue& p : report.params) supplied |= p.key == key && p.origin != Origin::default_value;
-      if (saved_has) continue;
-      if (supplied) {
-        report.add(Severity::note, key, "key " + quote(key) + " comes from the parameter file (" + k.source + " never saves it)");
-      } else {
-        report.add(Severity::warning, key,
-            "key " + quote(key) + " is not saved: " + k.source + " leaves it out of get_config(), so the default applies. " +
-                k.consequence + " Supply the value the model was built with in a parameter file (--params).");
-      }
-    }
-  }
 }
 
 AttrMap resolved_attrs(const LayerReport& report) {
@@ -262,16 +241,32 @@ AttrMap resolved_attrs(const LayerReport& report) {
   return attrs;
 }
 
-const std::vector<KnownOmission>& known_omissions() {
-  static const std::vector<KnownOmission> table = {
-      {"AnchorBoxes",
-       {"this_steps", "this_offsets"},
-       "pierluigiferrari/ssd_keras AnchorBoxes",
-       "A reloaded model then places anchors at step = image size / feature map size and offset 0.5: "
-       "for SSD300 built with steps [8, 16, 32, 64, 100, 300], the 38x38 map gets step 300/38 = 7.89 instead of 8, "
-       "shifting every anchor."},
-  };
-  return table;
+Status check_param_file_layers(const ParamFile& file, const ImportReport& report) {
+  std::vector<std::string> names;
+  for (const LayerReport& l : report.layers) names.push_back(l.name);
+  for (const auto& [layer, entry] : file.layers) {
+    const auto it = std::find_if(report.layers.begin(), report.layers.end(), [&](const LayerReport& l) { return l.name == layer; });
+    if (it == report.layers.end()) {
+      return bad_input("read parameter file " + quote(file.path) + ": entry " + quote(layer) +
+                       " must name a layer of the model (or be \"class:<ClassName>\"), got no such layer (closest: " +
+                       closest_names(layer, names) + ")");
+    }
+    if (it->kind == LayerKind::standard) {
+      return bad_input("read parameter file " + quote(file.path) + ": entry " + quote(layer) +
+                       " must name a custom layer, got the standard " + it->class_name +
+                       " layer, whose parameters come from the model file only");
+    }
+  }
+  return {};
 }
 
-}  // namespace ingot::keras
+void record_param_origins(const ImportReport& report, ir::Graph& g) {
+  for (const LayerReport& l : report.layers) {
+    if (l.kind == LayerKind::standard || l.params.empty()) continue;
+    std::vector<std::string> origins;
+    for (const ParamValue& p : l.params) origins.push_back(p.key + ": " + origin_name(p.origin));
+    g.metadata["params." + l.name + ".origin"] = origins;
+  }
+}
+
+}  // namespace ingot::import

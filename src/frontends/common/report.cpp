@@ -1,6 +1,29 @@
 #include "frontends/common/report.h"
 
+#include <algorithm>
+#include <cctype>
+
 namespace ingot::import {
+namespace {
+
+std::size_t edit_distance(const std::string& a, const std::string& b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
 
 const char* severity_name(Severity s) {
   switch (s) {
@@ -98,6 +121,20 @@ OpDef opaque_op(const std::string& name, const std::string& origin) {
     return std::vector<TensorInfo>{in[0]};
   };
   return def;
+}
+
+std::string json_excerpt(const nlohmann::json& v, std::size_t limit) {
+  std::string s = v.dump();
+  return s.size() > limit ? s.substr(0, limit - 3) + "..." : s;
+}
+
+std::string closest_names(const std::string& name, const std::vector<std::string>& candidates) {
+  std::vector<std::pair<std::size_t, std::string>> scored;
+  for (const auto& c : candidates) scored.emplace_back(edit_distance(name, c), c);
+  std::sort(scored.begin(), scored.end());
+  std::string out;
+  for (std::size_t i = 0; i < 3 && i < scored.size(); ++i) out += (i ? ", " : "") + scored[i].second;
+  return out;
 }
 
 }  // namespace ingot::import

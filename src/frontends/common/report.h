@@ -90,4 +90,11 @@ OpDef opaque_op(const std::string& name, const std::string& origin);
 // A parameter value as JSON, for reports and parameter-file skeletons (tensors by name).
 nlohmann::json attr_to_json(const AttrValue& value);
 
+// A value's JSON text for a message, cut to at most `limit` characters (ending in "...").
+std::string json_excerpt(const nlohmann::json& v, std::size_t limit);
+
+// The three closest names to `name` among `candidates` (case-insensitive edit distance), for
+// "(closest: ...)" in messages about a misspelt name.
+std::string closest_names(const std::string& name, const std::vector<std::string>& candidates);
+
 }  // namespace ingot::import

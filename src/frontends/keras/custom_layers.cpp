@@ -7,22 +7,6 @@
 namespace ingot::keras {
 namespace {
 
-std::size_t edit_distance(const std::string& a, const std::string& b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      const bool same = std::tolower(static_cast<unsigned char>(a[i - 1])) == std::tolower(static_cast<unsigned char>(b[j - 1]));
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (same ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 // --- Lambda layers: what can be said about Python bytecode without running it.
 
 std::string base64_decode(const std::string& text) {
@@ -190,15 +174,6 @@ std::vector<std::string> suggestible_classes(const OpRegistry& registry) {
     if (std::find(names.begin(), names.end(), def->schema.name) == names.end()) names.push_back(def->schema.name);
   }
   return names;
-}
-
-std::string closest_names(const std::string& name, const std::vector<std::string>& candidates) {
-  std::vector<std::pair<std::size_t, std::string>> scored;
-  for (const auto& c : candidates) scored.emplace_back(edit_distance(name, c), c);
-  std::sort(scored.begin(), scored.end());
-  std::string out;
-  for (std::size_t i = 0; i < 3 && i < scored.size(); ++i) out += (i ? ", " : "") + scored[i].second;
-  return out;
 }
 
 LayerReport review_layer(const Layer& layer, const std::string& model_name, const std::vector<Weight>& weights,

@@ -27,7 +27,5 @@ Result<std::vector<std::string>> import_reviewed(LayerContext& ctx, const LayerR
 
 // Every class name worth suggesting for a misspelt one: the standard table and registered ops.
 std::vector<std::string> suggestible_classes(const OpRegistry& registry);
-// The three closest names to `name` among `candidates`.
-std::string closest_names(const std::string& name, const std::vector<std::string>& candidates);
 
 }  // namespace ingot::keras

@@ -248,28 +248,6 @@ Status review_errors(const ImportReport& report) {
   return unsupported_class ? unsupported(message) : bad_input(message);
 }
 
-Status check_param_file_layers(const ParamFile& file, const ImportReport& report) {
-  std::vector<std::string> names;
-  for (const LayerReport& l : report.layers) names.push_back(l.name);
-  for (const auto& [layer, entry] : file.layers) {
-    if (std::find(names.begin(), names.end(), layer) == names.end()) {
-      return bad_input("read parameter file " + quote(file.path) + ": entry " + quote(layer) +
-                       " must name a layer of the model (or be \"class:<ClassName>\"), got no such layer (closest: " +
-                       closest_names(layer, names) + ")");
-    }
-  }
-  return {};
-}
-
-void record_origins(const ImportReport& report, ir::Graph& g) {
-  for (const LayerReport& l : report.layers) {
-    if (l.kind == LayerKind::standard || l.params.empty()) continue;
-    std::vector<std::string> origins;
-    for (const ParamValue& p : l.params) origins.push_back(p.key + ": " + origin_name(p.origin));
-    g.metadata["params." + l.name + ".origin"] = origins;
-  }
-}
-
 Result<std::string> optional_root_string(const h5::Group& root, const std::string& name) {
   if (!root.has_attr(name)) return std::string();
   return root.string_attr(name);
@@ -301,7 +279,7 @@ Result<ir::Graph> import(const std::string& path, const ImportOptions& options, 
   report.file = path;
   std::vector<std::pair<const Layer*, std::size_t>> reviewed;
   review_model(model, "", "", weights, ReviewSettings{registry, options.params, options.keep_unknown}, report, reviewed);
-  if (options.params != nullptr) INGOT_TRY(check_param_file_layers(*options.params, report));
+  if (options.params != nullptr) INGOT_TRY(import::check_param_file_layers(*options.params, report));
   INGOT_TRY(review_errors(report));
   ImportSettings settings = settings_for(keras_version, backend, options.bilinear_centers);
   std::map<const Layer*, LayerReport*> reviews;
@@ -337,7 +315,7 @@ Result<ir::Graph> import(const std::string& path, const ImportOptions& options, 
   if (!keras_version.empty()) g.metadata["source.keras_version"] = keras_version;
   if (!backend.empty()) g.metadata["source.backend"] = backend;
   if (options.params != nullptr) g.metadata["source.params_file"] = std::filesystem::path(options.params->path).filename().string();
-  record_origins(report, g);
+  import::record_param_origins(report, g);
   INGOT_TRY(ir::verify(g, registry));
   return g;
 }

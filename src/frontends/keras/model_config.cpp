@@ -4,10 +4,6 @@
 
 namespace ingot::keras {
 
-std::string json_excerpt(const json& v, std::size_t limit) {
-  std::string s = v.dump();
-  return s.size() > limit ? s.substr(0, limit - 3) + "..." : s;
-}
 namespace {
 
 constexpr int kMaxNesting = 16;  // real files nest 2-3 deep; deeper is hostile or broken

@@ -8,14 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "frontends/common/report.h"
 #include "ingot/status.h"
 
 namespace ingot::keras {
 
 using json = nlohmann::json;
 
-// A value's JSON text for a message, cut to at most `limit` characters (ending in "...").
-std::string json_excerpt(const json& v, std::size_t limit);
+using import::json_excerpt;
 
 // One tensor of one call of a layer: inbound_nodes' [layer, node_index, tensor_index].
 struct TensorRef3 {

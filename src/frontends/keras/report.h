@@ -7,6 +7,7 @@
 namespace ingot::keras {
 
 using import::attr_to_json;
+using import::closest_names;
 using import::Diagnostic;
 using import::ImportReport;
 using import::layer_kind_name;
