@@ -1,4 +1,4 @@
-// Resize (integer-factor upsampling) on NHWC activations: the reference's taps (one function,
+// Resize (integer-factor upsampling, or explicit sizes) on NHWC activations: the reference's taps (one function,
 // ops::resize_source_tap), computed once at plan time, and rows written as whole channel
 // vectors. Nearest copies; an output row reading the same input row as the previous one is a
 // copy of that row. Bilinear evaluates the reference's expression in the reference's order on
@@ -17,9 +17,10 @@ class ResizeKernel final : public Kernel {
  public:
   ResizeKernel(const ops::ResizeParams& p, const Tensor& in, Tensor& out) : in_(&in), out_(&out) {
     const Shape& x = in.shape();  // N, H, W, C
+    const Shape& y = out.shape();
     nearest_ = p.mode == "nearest";
-    for (std::int64_t oh = 0; oh < x[1] * p.scales[0]; ++oh) rows_.push_back(ops::resize_source_tap(p, oh, x[1], p.scales[0]));
-    for (std::int64_t ow = 0; ow < x[2] * p.scales[1]; ++ow) cols_.push_back(ops::resize_source_tap(p, ow, x[2], p.scales[1]));
+    for (std::int64_t oh = 0; oh < y[1]; ++oh) rows_.push_back(ops::resize_source_tap(p, oh, x[1], y[1]));
+    for (std::int64_t ow = 0; ow < y[2]; ++ow) cols_.push_back(ops::resize_source_tap(p, ow, x[2], y[2]));
   }
 
   void run() override {

@@ -132,7 +132,8 @@ struct TransposeParams {
 };
 
 struct ResizeParams {
-  std::vector<std::int64_t> scales;  // h, w
+  std::optional<std::vector<std::int64_t>> scales;  // h, w; exactly one of scales and sizes
+  std::optional<std::vector<std::int64_t>> sizes;   // output h, w (align_corners only)
   std::string mode;
   std::string coordinates;
   std::string layout;
@@ -145,6 +146,7 @@ struct ResizeTap {
   std::int64_t lo = 0, hi = 0;
   float t = 0.0f;
 };
-ResizeTap resize_source_tap(const ResizeParams& p, std::int64_t dst, std::int64_t in, std::int64_t scale);
+// `in` and `out` are the input and output sizes along the axis (out = in * scale with scales).
+ResizeTap resize_source_tap(const ResizeParams& p, std::int64_t dst, std::int64_t in, std::int64_t out);
 
 }  // namespace ingot::ops

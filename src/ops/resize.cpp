@@ -1,6 +1,8 @@
-// Resize: integer-factor upsampling of a rank-4 NHWC or NCHW activation (Keras UpSampling2D,
-// Caffe/ONNX-style Upsample/Resize). The output is (H * scale_h, W * scale_w). Each output
-// row dst (columns likewise) maps to a source coordinate src in input rows, by `coordinates`:
+// Resize: upsampling of a rank-4 NHWC or NCHW activation (Keras UpSampling2D, Caffe/ONNX-style
+// Upsample/Resize, Caffe's Interp), by integer `scales` (output (H * scale_h, W * scale_w)) or
+// to explicit output `sizes` (align_corners only: the one mapping defined by the sizes alone,
+// exactly as with a scale). Each output row dst (columns likewise) maps to a source coordinate
+// src in input rows, by `coordinates`:
 //   asymmetric:    src = dst / scale                        (TF1 resize_*, old Keras UpSampling2D)
 //   half_pixel:    src = max((dst + 0.5) / scale - 0.5, 0)  (TF2 tf.image.resize)
 //   align_corners: src = dst * (in - 1) / (out - 1), 0 when out == 1  (align_corners=True)
@@ -18,7 +20,6 @@
 //   top = a + (b - a) * tx, bottom = c + (d - c) * tx, y = top + (bottom - top) * ty
 // (TF's order of operations), where a, b are (lower, left/right) and c, d (upper, left/right).
 #include <algorithm>
-#include <cassert>
 #include <cmath>
 
 #include "ops/common.h"
@@ -28,8 +29,9 @@
 namespace ingot {
 namespace ops {
 
-ResizeTap resize_source_tap(const ResizeParams& p, std::int64_t dst, std::int64_t in, std::int64_t scale) {
-  const std::int64_t out = in * scale;
+ResizeTap resize_source_tap(const ResizeParams& p, std::int64_t dst, std::int64_t in, std::int64_t out) {
+  // Only reached with `scales` (infer allows `sizes` with align_corners alone): out = in * scale.
+  const std::int64_t scale = std::max<std::int64_t>(out / in, 1);
   ResizeTap tap;
   if (p.mode == "nearest") {
     std::int64_t i = 0;
@@ -78,8 +80,17 @@ Result<std::vector<TensorInfo>> infer_resize(const ResizeParams& p,
                      std::to_string(x.w) + " (input " + in[0].shape.to_string() + ", layout " +
                      p.layout + ")");
   }
-  // Dims <= 2^40 and scales <= 2^12: no overflow before the element-count check.
-  const Shape out = ops::image_shape(layout, x.n, x.h * p.scales[0], x.w * p.scales[1], x.c);
+  if (p.scales.has_value() == p.sizes.has_value()) {
+    return bad_input(std::string("parameters 'scales' and 'sizes': give exactly one, got ") +
+                     (p.scales ? "both" : "neither"));
+  }
+  if (p.sizes && p.coordinates != "align_corners") {
+    return bad_input("parameter 'sizes' needs coordinates \"align_corners\" (the other mappings are "
+                     "defined by an integer scale), got \"" + p.coordinates + "\"");
+  }
+  // Dims <= 2^40 and scales <= 2^12 (sizes <= 2^20): no overflow before the element-count check.
+  const Shape out = p.scales ? ops::image_shape(layout, x.n, x.h * (*p.scales)[0], x.w * (*p.scales)[1], x.c)
+                             : ops::image_shape(layout, x.n, (*p.sizes)[0], (*p.sizes)[1], x.c);
   INGOT_TRY(ops::check_output_shape(out));
   return ops::single({out, DType::f32});
 }
@@ -90,16 +101,15 @@ void resize_kernel(const ResizeParams& p, const KernelArgs& args) {
   const ops::Layout layout = ops::parse_layout(p.layout);
   const ops::ImageGeometry xg = ops::image_geometry(args.inputs[0]->shape(), layout);
   const ops::ImageGeometry yg = ops::image_geometry(args.outputs[0]->shape(), layout);
-  assert(yg.h == xg.h * p.scales[0] && yg.w == xg.w * p.scales[1]);
   const auto x = args.inputs[0]->data<float>();
   auto y = args.outputs[0]->mutable_data<float>();
   const bool nearest = p.mode == "nearest";
 
   std::vector<Tap> cols(static_cast<std::size_t>(yg.w));
-  for (std::int64_t ow = 0; ow < yg.w; ++ow) cols[ow] = ops::resize_source_tap(p, ow, xg.w, p.scales[1]);
+  for (std::int64_t ow = 0; ow < yg.w; ++ow) cols[ow] = ops::resize_source_tap(p, ow, xg.w, yg.w);
   for (std::int64_t n = 0; n < yg.n; ++n) {
     for (std::int64_t oh = 0; oh < yg.h; ++oh) {
-      const Tap r = ops::resize_source_tap(p, oh, xg.h, p.scales[0]);
+      const Tap r = ops::resize_source_tap(p, oh, xg.h, yg.h);
       for (std::int64_t ow = 0; ow < yg.w; ++ow) {
         const Tap& q = cols[ow];
         for (std::int64_t c = 0; c < yg.c; ++c) {
@@ -123,8 +133,12 @@ void resize_kernel(const ResizeParams& p, const KernelArgs& args) {
 OpDef make_Resize_op() {
   static const auto params =
       ParamList<ResizeParams>()
-          .required("scales", &ResizeParams::scales, "integer upsampling factors (h, w)")
+          .optional("scales", &ResizeParams::scales, "integer upsampling factors (h, w); this or 'sizes'")
           .range(1, 4096)
+          .size(2)
+          .optional("sizes", &ResizeParams::sizes,
+                    "output height and width, with coordinates align_corners; this or 'scales'")
+          .range(1, 1 << 20)
           .size(2)
           .optional("mode", &ResizeParams::mode, "nearest", "interpolation")
           .choices({"nearest", "bilinear"})
@@ -137,8 +151,11 @@ OpDef make_Resize_op() {
           .choices(ops::layout_choices());
   return make_op<ResizeParams>(
       {.name = "Resize",
-       .doc = "Integer-factor upsampling, nearest or bilinear, with a choice of coordinate "
-              "mapping."},
+       // 2: 'sizes' added and 'scales' made optional; version 1 files (scales) read unchanged.
+       .version = 2,
+       .min_version = 1,
+       .doc = "Integer-factor upsampling, or resizing to explicit sizes with aligned corners, "
+              "nearest or bilinear, with a choice of coordinate mapping."},
       params, infer_resize, resize_kernel);
 }
 

@@ -1,5 +1,6 @@
 // Caffe layers composed from IR ops (Crop, Tile, Exp, Log, Bias, Scale with a second bottom,
-// Reduction, MVN, BatchNorm with the batch's statistics): each case of
+// Reduction, MVN, BatchNorm with the batch's statistics, ArgMax, Interp, Upsample, Deconvolution
+// with bilinear-filler weights): each case of
 // tests/fixtures/caffe-layers/ (scripts/gen_caffe_layer_refs.py) is converted and run, and its
 // output compared with OpenCV DNN 4.6 or, where OpenCV lacks the layer or departs from Caffe, a
 // numpy reference of the Caffe layer's documented behaviour. Then each layer's parameters are
@@ -8,7 +9,10 @@
 // Tolerance: |ingot - reference| <= 1e-5 * max(1, max |reference|). ingot computes in float32
 // with its own order of operations (sums as ReduceMean times the count, exp(ln(base) * x)), the
 // references in float32 (OpenCV) or float64 rounded once (numpy); measured at most 3e-7 of the
-// blob's scale over all cases, while a wrong axis, offset or formula is O(0.1).
+// blob's scale over all cases, while a wrong axis, offset or formula is O(0.1). ArgMax writes
+// indices (a wrong one is off by >= 1) and copied values: exact. Interp's bilinear weights come
+// from float64 coordinates in numpy and ingot alike (Caffe rounds them to float, a 1e-7 relative
+// difference); Upsample copies; the bilinear Deconvolution sums at most 4 products per output.
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -178,6 +182,10 @@ TEST_F(CaffeLayerParams, Reduction) {
   accepts(R"(layer { name: "r" type: "Reduction" bottom: "in0" top: "r" reduction_param { operation: SUMSQ axis: -1 } })");
   rejects(R"(layer { name: "r" type: "Reduction" bottom: "in0" top: "r" })",
           {"layer 'r' (Reduction)", "field 'axis' 0 reduces to a rank-0 scalar"});
+  rejects(R"(layer { name: "r" type: "Reduction" bottom: "in0" top: "r" reduction_param { axis: 0 } })",
+          {"layer 'r' (Reduction)", "field 'axis' 0 reduces to a rank-0 scalar", "give an axis >= 1"});
+  rejects(R"(layer { name: "r" type: "Reduction" bottom: "in0" top: "r" reduction_param { operation: MEAN axis: -4 } })",
+          {"layer 'r' (Reduction)", "field 'axis' 0 reduces to a rank-0 scalar"});
   rejects(R"(layer { name: "r" type: "Reduction" bottom: "in0" top: "r" reduction_param { axis: 4 } })",
           {"layer 'r' (Reduction)", "field 'axis' must be in [-4, 4)"});
   rejects(R"(layer { name: "r" type: "Reduction" bottom: "in0" top: "r" reduction_param { axis: 1 coeff: nan } })",
@@ -192,6 +200,94 @@ TEST_F(CaffeLayerParams, MvnAndBatchNormWithBatchStatistics) {
   rejects(R"(layer { name: "n" type: "BatchNorm" bottom: "in0" top: "n" batch_norm_param { use_global_stats: false eps: -1 } })",
           {"layer 'n' (BatchNorm)", "field 'eps' must be finite and >= 0"});
   rejects(R"(layer { name: "m" type: "MVN" bottom: "in1" top: "m" })", {"layer 'm' (MVN)", "rank >= 3"}, "dim: 2 dim: 3");
+}
+
+TEST_F(CaffeLayerParams, ArgMax) {
+  accepts(R"(layer { name: "a" type: "ArgMax" bottom: "in0" top: "a" argmax_param { axis: 1 top_k: 3 } })");
+  accepts(R"(layer { name: "a" type: "ArgMax" bottom: "in0" top: "a" argmax_param { top_k: 60 out_max_val: true } })");
+  rejects(R"(layer { name: "a" type: "ArgMax" bottom: "in0" top: "a" argmax_param { top_k: 0 } })",
+          {"layer 'a' (ArgMax)", "field 'top_k' must be >= 1, got 0"});
+  rejects(R"(layer { name: "a" type: "ArgMax" bottom: "in0" top: "a" argmax_param { top_k: 61 } })",
+          {"layer 'a' (ArgMax)", "field 'top_k' must be at most the 60 values it ranks", "per sample", "got 61"});
+  rejects(R"(layer { name: "a" type: "ArgMax" bottom: "in0" top: "a" argmax_param { axis: 2 top_k: 5 } })",
+          {"layer 'a' (ArgMax)", "field 'top_k' must be at most the 4 values", "along 'axis' 2", "got 5"});
+  rejects(R"(layer { name: "a" type: "ArgMax" bottom: "in0" top: "a" argmax_param { axis: 4 } })",
+          {"layer 'a' (ArgMax)", "field 'axis' must be in [-4, 4)"});
+}
+
+TEST_F(CaffeLayerParams, Interp) {
+  const std::string interp = R"(layer { name: "i" type: "Interp" bottom: "in0" top: "i" interp_param { %s } })";
+  auto with = [&](const std::string& fields) {
+    std::string t = interp;
+    return t.replace(t.find("%s"), 2, fields);
+  };
+  accepts(with("zoom_factor: 2"));
+  accepts(with("height: 2 width: 9 pad_beg: -1"));
+  rejects(with(""), {"layer 'i' (Interp)", "exactly one of 'zoom_factor', 'shrink_factor', 'height' and 'width'", "got 0"});
+  rejects(with("zoom_factor: 2 height: 3 width: 3"), {"layer 'i' (Interp)", "exactly one", "got 2"});
+  rejects(with("height: 3"), {"layer 'i' (Interp)", "fields 'height' and 'width' must be given together"});
+  rejects(with("zoom_factor: 0"), {"layer 'i' (Interp)", "field 'zoom_factor' must be >= 1, got 0"});
+  rejects(with("shrink_factor: -1"), {"layer 'i' (Interp)", "field 'shrink_factor' must be >= 1, got -1"});
+  rejects(with("zoom_factor: 2 pad_beg: 1"), {"layer 'i' (Interp)", "fields 'pad_beg' and 'pad_end' must be <= 0", "got 1 and 0"});
+  rejects(with("zoom_factor: 2 pad_beg: -2 pad_end: -2"), {"layer 'i' (Interp)", "crop bottom [2, 3, 4, 5] to nothing"});
+  rejects(with("height: 0 width: 3"), {"layer 'i' (Interp)", "output height and width must be >= 1, got 0 and 3"});
+  rejects(with("zoom_factor: 2 interp_type: \"nearest_neighbor\""),
+          {"layer 'i' (Interp)", "field 'interp_type' must be \"bilinear\", got \"nearest_neighbor\""});
+  rejects(R"(layer { name: "i" type: "Interp" bottom: "in0" bottom: "in1" top: "i" interp_param { zoom_factor: 2 } })",
+          {"layer 'i' (Interp)", "exactly one", "got 2"}, "dim: 2 dim: 3 dim: 8 dim: 8");
+}
+
+TEST_F(CaffeLayerParams, UpsampleNearestAndSegNetsUnpoolingRejected) {
+  accepts(R"(layer { name: "u" type: "Upsample" bottom: "in0" top: "u" upsample_param { scale: 2 } })");
+  rejects(R"(layer { name: "u" type: "Upsample" bottom: "in0" top: "u" upsample_param { scale: 0 } })",
+          {"layer 'u' (Upsample)", "field 'scale' must be >= 1, got 0"});
+  rejects(R"(layer { name: "u" type: "Upsample" bottom: "in0" bottom: "in1" top: "u" upsample_param { scale: 2 } })",
+          {"layer 'u' (Upsample)", "a second bottom (SegNet's max-unpooling Upsample", "not supported"},
+          "dim: 2 dim: 3 dim: 4 dim: 5");
+  rejects(R"(layer { name: "u" type: "Upsample" bottom: "in0" top: "u" upsample_param { upsample_h: 8 upsample_w: 10 } })",
+          {"layer 'u' (Upsample)", "field 'upsample_h' belongs to SegNet's max-unpooling Upsample"});
+  // SegNet's encoder side: a Pooling layer with the mask as a second top.
+  rejects(R"(layer { name: "p" type: "Pooling" bottom: "in0" top: "p" top: "mask" pooling_param { pool: MAX kernel_size: 2 stride: 2 } })",
+          {"layer 'p' (Pooling)", "a second top (the max-pooling mask", "not supported"});
+}
+
+TEST_F(CaffeLayerParams, DeconvolutionWithoutBlobs) {
+  const std::string deconv =
+      R"(layer { name: "d" type: "Deconvolution" bottom: "in0" top: "d" convolution_param { num_output: 3 group: 3 %s } })";
+  auto with = [&](const std::string& fields) {
+    std::string t = deconv;
+    return t.replace(t.find("%s"), 2, fields);
+  };
+  accepts(with(R"(kernel_size: 4 stride: 2 weight_filler { type: "bilinear" })"));
+  accepts(with(R"(kernel_size: 3 weight_filler { type: "bilinear" } bias_filler { value: 1 })"));
+  rejects(with("kernel_size: 4 stride: 2"),
+          {"layer 'd' (Deconvolution)", "got none, and its 'weight_filler' is not given",
+           "only a \"bilinear\" weight_filler defines weights"});
+  rejects(with(R"(kernel_size: 4 weight_filler { type: "gaussian" std: 0.1 })"),
+          {"layer 'd' (Deconvolution)", "its 'weight_filler' is \"gaussian\""});
+  rejects(with(R"(kernel_h: 3 kernel_w: 4 weight_filler { type: "bilinear" })"),
+          {"layer 'd' (Deconvolution)", "field 'weight_filler' \"bilinear\" needs a square kernel, got 3 x 4"});
+  rejects(with(R"(kernel_size: 4 weight_filler { type: "bilinear" } bias_filler { type: "xavier" })"),
+          {"layer 'd' (Deconvolution)", "field 'bias_filler' must be \"constant\"", "got \"xavier\""});
+}
+
+// ArgMax has no optimized kernel: the plan falls back to its reference kernel, and `ingot run`
+// and `ingot run --reference` agree exactly with the fixture.
+TEST(CaffeLayers, ArgMaxRunsOnItsReferenceKernelInBothModes) {
+  const fs::path dir = fixtures() / "argmax-axis1-top2";
+  TempDir tmp("ingot_caffe_argmax_modes");
+  auto r = ingot("convert " + (dir / "net.prototxt").string() + " -o " + tmp / "m.ingot");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const Tensor want = load((dir / "want.npy").string());
+  for (const std::string mode : {"", " --reference"}) {
+    r = ingot("run " + tmp / "m.ingot" + " -i " + (dir / "in0.npy").string() + " -o " + tmp / "out" + mode);
+    ASSERT_EQ(r.exit_code, 0) << mode << ": " << r.err;
+    const Tensor got = load(tmp / "out/output_0.npy");
+    ASSERT_EQ(got.shape(), want.shape()) << mode;
+    const auto g = got.data<float>();
+    const auto w = want.data<float>();
+    for (std::size_t i = 0; i < w.size(); ++i) EXPECT_EQ(g[i], w[i]) << mode << " element " << i;
+  }
 }
 
 }  // namespace e2e_test_caffe_layers

@@ -37,7 +37,10 @@ TEST(ResizeSchema, IsRegisteredWithDocumentedDefaults) {
   EXPECT_EQ(def.schema.min_inputs, 1);
   EXPECT_EQ(def.schema.max_inputs, 1);
   EXPECT_TRUE(def.kernel);
-  EXPECT_TRUE(def.schema.find_param("scales")->required);
+  EXPECT_FALSE(def.schema.find_param("scales")->required);  // this or 'sizes' (infer checks)
+  EXPECT_FALSE(def.schema.find_param("sizes")->required);
+  EXPECT_EQ(def.schema.version, 2);
+  EXPECT_EQ(def.schema.min_version, 1);
   EXPECT_EQ(*def.schema.find_param("mode")->default_value, AttrValue(std::string("nearest")));
   EXPECT_EQ(*def.schema.find_param("coordinates")->default_value,
             AttrValue(std::string("asymmetric")));
@@ -59,8 +62,8 @@ TEST(ResizeSchema, AcceptsScalesAloneAndEveryCombination) {
 }
 
 TEST(ResizeSchema, RejectsMissingScalesAndWrongTypes) {
-  EXPECT_TRUE(fails_with(bind({{"mode", std::string("bilinear")}}),
-                         {"parameter 'scales' is required", "got nothing"}));
+  EXPECT_TRUE(fails_with(infer_resize({1, 3, 4, 2}, {{"mode", std::string("bilinear")}}),
+                         {"parameters 'scales' and 'sizes': give exactly one", "got neither"}));
   EXPECT_TRUE(fails_with(bind({{"scales", std::vector<double>{2.0, 2.0}}}),
                          {"parameter 'scales' must be int list", "got float list [2, 2]"}));
   EXPECT_TRUE(fails_with(bind({{"scales", L{2, 2}}, {"mode", std::int64_t{1}}}),
@@ -92,6 +95,26 @@ TEST(ResizeSchema, RejectsUnknownChoicesAndParameters) {
                          {"parameter 'size' is not a parameter of op 'Resize'", "got [2, 2]"}));
 }
 
+TEST(ResizeShape, SizesNeedAlignCornersAndExcludeScales) {
+  const AttrMap aligned{{"sizes", L{5, 7}}, {"coordinates", std::string("align_corners")}};
+  auto out = infer_resize({1, 3, 4, 2}, aligned);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ((*out)[0].shape, (Shape{1, 5, 7, 2}));
+  AttrMap nchw = aligned;
+  nchw["layout"] = std::string("NCHW");
+  nchw["sizes"] = L{2, 1};  // downsizing too
+  out = infer_resize({1, 2, 3, 4}, nchw);
+  ASSERT_TRUE(out.ok()) << out.status().message();
+  EXPECT_EQ((*out)[0].shape, (Shape{1, 2, 2, 1}));
+  AttrMap both = aligned;
+  both["scales"] = L{2, 2};
+  EXPECT_TRUE(fails_with(infer_resize({1, 3, 4, 2}, both), {"give exactly one", "got both"}));
+  EXPECT_TRUE(fails_with(infer_resize({1, 3, 4, 2}, {{"sizes", L{5, 7}}}),
+                         {"parameter 'sizes' needs coordinates \"align_corners\"", "got \"asymmetric\""}));
+  EXPECT_TRUE(fails_with(bind({{"sizes", L{0, 7}}}), {"parameter 'sizes' must be in [1, 1048576]", "got [0, 7]"}));
+  EXPECT_TRUE(fails_with(bind({{"sizes", L{5}}}), {"parameter 'sizes' must have 2 elements", "got [5]"}));
+}
+
 TEST(ResizeShape, MultipliesHeightAndWidthInBothLayouts) {
   auto out = infer_resize({1, 3, 4, 2}, {{"scales", L{2, 3}}});
   ASSERT_TRUE(out.ok()) << out.status().message();
@@ -121,6 +144,14 @@ TEST(ResizeShape, RejectsWrongRankDtypeEmptyImageAndAbsurdSize) {
 
 Tensor run(const Tensor& x, L scales, const char* mode, const char* coordinates) {
   return optest::run1("Resize", resize_attrs(std::move(scales), mode, coordinates), {}, {x});
+}
+
+TEST(ResizeKernel, HandCheckedBilinearToSizesWithAlignedCorners) {
+  // Rows 2 -> 3: src 0, 0.5, 1; columns 3 -> 2: src 0, 2 (the corners). x = [[0, 1, 2], [4, 5, 6]].
+  const Tensor x = tensor({1, 2, 3, 1}, {0, 1, 2, 4, 5, 6});
+  const Tensor y = optest::run1("Resize", {{"sizes", L{3, 2}}, {"mode", std::string("bilinear")},
+                                           {"coordinates", std::string("align_corners")}}, {}, {x});
+  EXPECT_TRUE(optest::all_close(y, Shape{1, 3, 2, 1}, {0, 2, 2, 4, 4, 6}, 0, 0));
 }
 
 TEST(ResizeKernel, HandCheckedNearestRepeatsForEveryIntegerScaleMapping) {

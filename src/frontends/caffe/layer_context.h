@@ -103,5 +103,8 @@ Result<std::vector<std::string>> import_log(LayerContext& ctx);
 Result<std::vector<std::string>> import_bias(LayerContext& ctx);
 Result<std::vector<std::string>> import_reduction(LayerContext& ctx);
 Result<std::vector<std::string>> import_mvn(LayerContext& ctx);
+Result<std::vector<std::string>> import_argmax(LayerContext& ctx);
+Result<std::vector<std::string>> import_interp(LayerContext& ctx);
+Result<std::vector<std::string>> import_upsample(LayerContext& ctx);
 
 }  // namespace ingot::caffe_import

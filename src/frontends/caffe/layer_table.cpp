@@ -9,6 +9,7 @@ namespace {
 const std::map<std::string, ImportFn>& table() {
   static const std::map<std::string, ImportFn> t{
       {"AbsVal", import_absval},
+      {"ArgMax", import_argmax},
       {"BNLL", import_bnll},
       {"BatchNorm", import_batch_norm},
       {"Bias", import_bias},
@@ -23,6 +24,7 @@ const std::map<std::string, ImportFn>& table() {
       {"Exp", import_exp},
       {"Flatten", import_flatten},
       {"InnerProduct", import_inner_product},
+      {"Interp", import_interp},
       {"LRN", import_lrn},
       {"Log", import_log},
       {"MVN", import_mvn},
@@ -42,6 +44,7 @@ const std::map<std::string, ImportFn>& table() {
       {"Split", import_split},
       {"TanH", import_tanh},
       {"Tile", import_tile},
+      {"Upsample", import_upsample},
   };
   return t;
 }

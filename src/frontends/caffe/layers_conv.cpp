@@ -1,6 +1,7 @@
 // Convolution, Deconvolution, InnerProduct, Pooling and LRN. Caffe blobs are NCHW and so are
 // ingot's values for a Caffe model: the ops get layout "NCHW" and weights keep Caffe's order
 // (OIHW for convolution, IOHW for deconvolution, [out, in] for InnerProduct).
+#include <cmath>
 #include <numeric>
 
 #include "frontends/caffe/layer_context.h"
@@ -75,6 +76,45 @@ AttrMap conv_attrs(const ConvGeometry& g, TensorRef weights) {
           {"pads", g.pads},     {"groups", g.group},    {"layout", std::string("NCHW")}};
 }
 
+// Caffe's BilinearFiller, for a square k x k kernel: f = ceil(k / 2), c = (2f - 1 - f % 2) / (2f),
+// w(y, x) = (1 - |x / f - c|) (1 - |y / f - c|), in float as Caffe computes it, the same filter
+// for every (in, out) pair. Only 'bilinear' makes weights without a caffemodel.
+Result<Tensor> filled_weights(LayerContext& ctx, const Shape& ws) {
+  const caffe::ConvolutionParameter& p = ctx.layer.convolution_param();
+  if (!p.has_weight_filler() || p.weight_filler().type() != "bilinear") {
+    return ctx.error("it needs 1 or 2 blobs from the caffemodel, got none, and its 'weight_filler' is " +
+                     (p.has_weight_filler() ? "\"" + p.weight_filler().type() + "\"" : std::string("not given")) +
+                     ": only a \"bilinear\" weight_filler defines weights without trained blobs");
+  }
+  const std::int64_t k = ws[3];
+  if (ws[2] != k) {
+    return ctx.error("field 'weight_filler' \"bilinear\" needs a square kernel, got " + std::to_string(ws[2]) + " x " +
+                     std::to_string(k));
+  }
+  const int f = static_cast<int>((k + 1) / 2);
+  const float c = static_cast<float>((2 * f - 1 - f % 2) / (2.0 * f));
+  std::vector<float> plane(static_cast<std::size_t>(k * k));
+  for (std::int64_t i = 0; i < k * k; ++i) {
+    const float x = static_cast<float>(i % k), y = static_cast<float>(i / k);
+    plane[static_cast<std::size_t>(i)] = (1 - std::fabs(x / static_cast<float>(f) - c)) * (1 - std::fabs(y / static_cast<float>(f) - c));
+  }
+  std::vector<float> v;
+  v.reserve(static_cast<std::size_t>(ws.num_elements()));
+  for (std::int64_t n = 0; n < ws[0] * ws[1]; ++n) v.insert(v.end(), plane.begin(), plane.end());
+  ctx.note("no blobs in the caffemodel: weights from the 'bilinear' weight_filler", "weight_filler");
+  return Tensor::from_floats(ws, v);
+}
+
+// The bias of a layer without blobs: bias_filler "constant" (Caffe's default filler) with its value.
+Result<Tensor> filled_bias(const LayerContext& ctx, std::int64_t n) {
+  const caffe::ConvolutionParameter& p = ctx.layer.convolution_param();
+  if (p.has_bias_filler() && p.bias_filler().type() != "constant") {
+    return ctx.error("field 'bias_filler' must be \"constant\" when the caffemodel has no blobs for the layer, got \"" +
+                     p.bias_filler().type() + "\"");
+  }
+  return Tensor::from_floats(Shape{n}, std::vector<float>(static_cast<std::size_t>(n), p.bias_filler().value()));
+}
+
 Result<std::int64_t> pool_window(const LayerContext& ctx, const caffe::PoolingParameter& p, bool h) {
   if (p.has_kernel_size() && (p.has_kernel_h() || p.has_kernel_w())) {
     return ctx.error("give either 'kernel_size' or 'kernel_h'/'kernel_w', not both");
@@ -104,19 +144,32 @@ Result<std::vector<std::string>> import_convolution(LayerContext& ctx) {
   return std::vector{out};
 }
 
+// Without trained blobs (FCN's fixed upsampling layers), the weights come from the prototxt's
+// 'bilinear' weight_filler as Caffe's BilinearFiller makes them, and the bias from bias_filler.
 Result<std::vector<std::string>> import_deconvolution(LayerContext& ctx) {
   INGOT_TRY(ctx.expect_bottoms(1, 1));
   INGOT_TRY(ctx.expect_tops(1));
   INGOT_ASSIGN_OR_RETURN(ConvGeometry g, conv_geometry(ctx));
-  const bool bias = ctx.layer.convolution_param().bias_term();
-  INGOT_TRY(ctx.expect_blob_count(bias ? 2 : 1));
+  const caffe::ConvolutionParameter& p = ctx.layer.convolution_param();
+  const bool bias = p.bias_term();
   // Caffe's deconvolution blob is [in, out/group, kh, kw]: ConvTranspose2D's IOHW.
   const Shape ws{ctx.shape()[1], g.num_output / g.group, g.kernel[0], g.kernel[1]};
-  INGOT_ASSIGN_OR_RETURN(Tensor w, ctx.blob(0, ws, "weights [in, out/group, kh, kw]"));
+  Tensor w, b;
+  if (ctx.blobs.empty()) {
+    INGOT_ASSIGN_OR_RETURN(w, filled_weights(ctx, ws));
+    if (bias) {
+      INGOT_ASSIGN_OR_RETURN(b, filled_bias(ctx, g.num_output));
+    }
+  } else {
+    INGOT_TRY(ctx.expect_blob_count(bias ? 2 : 1));
+    INGOT_ASSIGN_OR_RETURN(w, ctx.blob(0, ws, "weights [in, out/group, kh, kw]"));
+    if (bias) {
+      INGOT_ASSIGN_OR_RETURN(b, ctx.blob(1, Shape{g.num_output}, "bias [out]"));
+    }
+  }
   INGOT_ASSIGN_OR_RETURN(TensorRef wref, ctx.constant("weights", w));
   AttrMap attrs = conv_attrs(g, wref);
   if (bias) {
-    INGOT_ASSIGN_OR_RETURN(Tensor b, ctx.blob(1, Shape{g.num_output}, "bias [out]"));
     INGOT_ASSIGN_OR_RETURN(attrs["bias"], ctx.constant("bias", b));
   }
   INGOT_ASSIGN_OR_RETURN(std::string out, ctx.add(ctx.name(), "ConvTranspose2D", ctx.inputs, std::move(attrs)));
@@ -176,6 +229,10 @@ Result<std::vector<std::string>> import_inner_product(LayerContext& ctx) {
 // the ops' ceil_mode and count_include_pad.
 Result<std::vector<std::string>> import_pooling(LayerContext& ctx) {
   INGOT_TRY(ctx.expect_bottoms(1, 1));
+  if (ctx.layer.top_size() == 2) {
+    return ctx.unsupported_here("a second top (the max-pooling mask, as SegNet's Upsample reads it) is not supported: "
+                                "ingot's pooling has no argmax mask output");
+  }
   INGOT_TRY(ctx.expect_tops(1));
   const caffe::PoolingParameter& p = ctx.layer.pooling_param();
   if (ctx.rank() != 4) return ctx.unsupported_here("ingot pools rank-4 NCHW blobs, got " + ctx.shape().to_string());

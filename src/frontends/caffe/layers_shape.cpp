@@ -1,4 +1,5 @@
-// Flatten, Reshape, Permute, Slice, Crop and Tile. ingot's values for a Caffe model are Caffe's blobs in
+// Flatten, Reshape, Permute, Slice, Crop and Tile, then the resampling layers (ArgMax, Interp,
+// Upsample). ingot's values for a Caffe model are Caffe's blobs in
 // Caffe's (row-major NCHW) order, so these are exact: the importer computes each output shape
 // with Caffe's rules and emits Reshape / Transpose / Slice on the same element order.
 #include <algorithm>
@@ -203,6 +204,139 @@ Result<std::vector<std::string>> import_tile(LayerContext& ctx) {
   }
   std::vector<std::string> copies(static_cast<std::size_t>(p.tiles()), ctx.inputs[0]);
   INGOT_ASSIGN_OR_RETURN(std::string out, ctx.add(ctx.name(), "Concat", std::move(copies), {{"axis", axis}}));
+  return std::vector{out};
+}
+
+// ---- resampling: ArgMax, Interp (PSPNet / DeepLab v2) and Upsample (the YOLOv3 ports' form).
+// SegNet's Upsample, which un-pools with the mask of a two-top Pooling layer, is rejected: ingot's
+// pooling ops have no argmax output for it to read.
+namespace {
+
+Status rank4(const LayerContext& ctx, std::size_t input = 0) {
+  if (ctx.rank(input) == 4) return {};
+  return ctx.unsupported_here("ingot resamples rank-4 NCHW blobs, got bottom " + std::to_string(input) + " of shape " +
+                              ctx.shape(input).to_string());
+}
+
+// Interp's output size along one axis of effective (cropped) size `in`, by the one rule given.
+std::int64_t interp_size(const caffe::InterpParameter& p, std::int64_t in, std::int64_t explicit_size) {
+  if (p.has_zoom_factor()) return in + (in - 1) * (p.zoom_factor() - 1);
+  if (p.has_shrink_factor()) return (in - 1) / p.shrink_factor() + 1;
+  return explicit_size;
+}
+
+}  // namespace
+
+// Caffe's ArgMaxLayer: the ArgMax op has its parameters and its shape rule.
+Result<std::vector<std::string>> import_argmax(LayerContext& ctx) {
+  INGOT_TRY(ctx.expect_bottoms(1, 1));
+  INGOT_TRY(ctx.expect_tops(1));
+  const caffe::ArgMaxParameter& p = ctx.layer.argmax_param();
+  if (p.top_k() < 1) return ctx.error("field 'top_k' must be >= 1, got " + std::to_string(p.top_k()));
+  AttrMap attrs{{"top_k", static_cast<std::int64_t>(p.top_k())}, {"out_max_val", p.out_max_val()}};
+  std::int64_t extent = 1;
+  if (p.has_axis()) {
+    INGOT_ASSIGN_OR_RETURN(const std::int64_t axis, ctx.axis(p.axis(), "axis"));
+    attrs["axis"] = axis;
+    extent = ctx.shape()[static_cast<std::size_t>(axis)];
+  } else {
+    for (std::int64_t a = 1; a < ctx.rank(); ++a) extent *= ctx.shape()[static_cast<std::size_t>(a)];
+  }
+  if (p.top_k() > extent) {
+    return ctx.error("field 'top_k' must be at most the " + std::to_string(extent) + " values it ranks (" +
+                     (p.has_axis() ? "along 'axis' " + std::to_string(p.axis()) : std::string("per sample, no 'axis'")) +
+                     ", bottom " + ctx.shape().to_string() + "), got " + std::to_string(p.top_k()));
+  }
+  INGOT_ASSIGN_OR_RETURN(std::string out, ctx.add(ctx.name(), "ArgMax", ctx.inputs, std::move(attrs)));
+  return std::vector{out};
+}
+
+// PSPNet's InterpLayer: crop by -pad_beg / -pad_end, then bilinear with aligned corners
+// (caffe_cpu_interp2: src = dst * (in - 1) / (out - 1)) to a size from exactly one of
+// zoom_factor, shrink_factor, height and width, or bottom 1's height and width.
+Result<std::vector<std::string>> import_interp(LayerContext& ctx) {
+  INGOT_TRY(ctx.expect_bottoms(1, 2));
+  INGOT_TRY(ctx.expect_tops(1));
+  INGOT_TRY(rank4(ctx));
+  const caffe::InterpParameter& p = ctx.layer.interp_param();
+  if (p.interp_type() != "bilinear") {
+    return ctx.unsupported_here("field 'interp_type' must be \"bilinear\", got \"" + p.interp_type() + "\"");
+  }
+  const bool explicit_size = p.has_height() && p.has_width();
+  if (p.has_height() != p.has_width()) return ctx.error("fields 'height' and 'width' must be given together");
+  const int specs = int{p.has_zoom_factor()} + int{p.has_shrink_factor()} + int{explicit_size} + int{ctx.inputs.size() == 2};
+  if (specs != 1) {
+    return ctx.error("give the output size by exactly one of 'zoom_factor', 'shrink_factor', 'height' and 'width', "
+                     "or a second bottom, got " + std::to_string(specs));
+  }
+  if (p.has_zoom_factor() && p.zoom_factor() < 1) {
+    return ctx.error("field 'zoom_factor' must be >= 1, got " + std::to_string(p.zoom_factor()));
+  }
+  if (p.has_shrink_factor() && p.shrink_factor() < 1) {
+    return ctx.error("field 'shrink_factor' must be >= 1, got " + std::to_string(p.shrink_factor()));
+  }
+  if (p.pad_beg() > 0 || p.pad_end() > 0) {
+    return ctx.unsupported_here("fields 'pad_beg' and 'pad_end' must be <= 0 (cropping), as in Caffe, got " +
+                                std::to_string(p.pad_beg()) + " and " + std::to_string(p.pad_end()));
+  }
+  const Shape& x = ctx.shape();
+  const std::int64_t h_in = x[2] + p.pad_beg() + p.pad_end(), w_in = x[3] + p.pad_beg() + p.pad_end();
+  if (h_in < 1 || w_in < 1) {
+    return ctx.error("fields 'pad_beg' " + std::to_string(p.pad_beg()) + " and 'pad_end' " + std::to_string(p.pad_end()) +
+                     " crop bottom " + x.to_string() + " to nothing");
+  }
+  std::int64_t h_want = p.height(), w_want = p.width();
+  if (ctx.inputs.size() == 2) {
+    INGOT_TRY(rank4(ctx, 1));
+    h_want = ctx.shape(1)[2];
+    w_want = ctx.shape(1)[3];
+  }
+  const std::int64_t h_out = interp_size(p, h_in, h_want), w_out = interp_size(p, w_in, w_want);
+  if (h_out < 1 || w_out < 1) {
+    return ctx.error("the output height and width must be >= 1, got " + std::to_string(h_out) + " and " + std::to_string(w_out) +
+                     (explicit_size ? " (fields 'height' and 'width')" : ""));
+  }
+  std::string v = ctx.inputs[0];
+  if (h_in != x[2] || w_in != x[3]) {
+    const std::int64_t b = -p.pad_beg();
+    INGOT_ASSIGN_OR_RETURN(v, ctx.add(ctx.name("crop"), "Slice", {v},
+                                      {{"axes", Ints{2, 3}}, {"begin", Ints{b, b}}, {"end", Ints{b + h_in, b + w_in}}}));
+  }
+  INGOT_ASSIGN_OR_RETURN(std::string out, ctx.add(ctx.name(), "Resize", {v},
+                                                  {{"sizes", Ints{h_out, w_out}},
+                                                   {"mode", std::string("bilinear")},
+                                                   {"coordinates", std::string("align_corners")},
+                                                   {"layout", std::string("NCHW")}}));
+  return std::vector{out};
+}
+
+// Upsample. One bottom with only 'scale': the YOLOv3 ports' layer, y[h][w] = x[h / scale][w / scale]
+// (Resize nearest). Two bottoms, or SegNet's other fields: SegNet's max-unpooling, unsupported.
+Result<std::vector<std::string>> import_upsample(LayerContext& ctx) {
+  INGOT_TRY(ctx.expect_tops(1));
+  const caffe::UpsampleParameter& p = ctx.layer.upsample_param();
+  if (ctx.inputs.size() == 2) {
+    return ctx.unsupported_here("a second bottom (SegNet's max-unpooling Upsample, fed the mask top of a Pooling "
+                                "layer) is not supported: ingot's pooling has no argmax mask output; only the "
+                                "one-bottom nearest-neighbour Upsample (upsample_param { scale }) is");
+  }
+  INGOT_TRY(ctx.expect_bottoms(1, 1));
+  for (const auto& [set, field] : {std::pair{p.has_scale_h(), "scale_h"}, {p.has_scale_w(), "scale_w"},
+                                   {p.has_pad_out_h(), "pad_out_h"}, {p.has_pad_out_w(), "pad_out_w"},
+                                   {p.has_upsample_h(), "upsample_h"}, {p.has_upsample_w(), "upsample_w"}}) {
+    if (set) {
+      return ctx.unsupported_here("field " + quote(field) + " belongs to SegNet's max-unpooling Upsample, which needs "
+                                  "the pooling mask as a second bottom and is not supported; the one-bottom "
+                                  "Upsample takes only 'scale'");
+    }
+  }
+  INGOT_TRY(rank4(ctx));
+  if (p.scale() < 1) return ctx.error("field 'scale' must be >= 1, got " + std::to_string(p.scale()));
+  const std::int64_t s = p.scale();
+  INGOT_ASSIGN_OR_RETURN(std::string out, ctx.add(ctx.name(), "Resize", ctx.inputs,
+                                                  {{"scales", Ints{s, s}},
+                                                   {"mode", std::string("nearest")},
+                                                   {"layout", std::string("NCHW")}}));
   return std::vector{out};
 }
 

@@ -447,14 +447,15 @@ class Lowering {
 
   Status lower_resize(const ir::Node& node) {
     INGOT_ASSIGN_OR_RETURN(const ops::ResizeParams p, params<ops::ResizeParams>(node));
-    if (p.mode != "nearest") return lower_custom(node);  // the device upsamples by copying only
+    // The device upsamples by copying, by an integer factor only.
+    if (p.mode != "nearest" || !p.scales) return lower_custom(node);
     INGOT_ASSIGN_OR_RETURN(const int in, producer(node.inputs[0]));
     Node n{.name = node.name, .kind = NodeKind::upsampling};
     n.inputs = {in};
     n.in_dim = dims_of(node.inputs[0]);
     n.out_dim = dims_of(node.outputs[0]);
-    n.ky = p.scales[0];
-    n.kx = p.scales[1];
+    n.ky = (*p.scales)[0];
+    n.kx = (*p.scales)[1];
     add(std::move(n), node.outputs[0], node.inputs.empty() ? std::string() : node.inputs[0]);
     return {};
   }
