@@ -57,6 +57,14 @@ Result<ConvGeometry> conv_geometry(const LayerContext& ctx, const Spatial& in, s
   return g;
 }
 
+// The bias, if the layer has one, as the node's "bias" constant.
+Status add_bias(LayerContext& ctx, const std::optional<Tensor>& bias, AttrMap& attrs) {
+  if (!bias) return {};
+  INGOT_ASSIGN_OR_RETURN(TensorRef b, ctx.constant("bias", *bias));
+  attrs["bias"] = b;
+  return {};
+}
+
 // Conv2D on a rank-4 value, bias and fused activation included. `kernel` is Keras' HWIO.
 Result<std::string> conv2d_node(LayerContext& ctx, const std::string& input, const std::string& layout,
                                 const Tensor& kernel_hwio, std::int64_t groups, const ConvGeometry& g,
@@ -65,10 +73,7 @@ Result<std::string> conv2d_node(LayerContext& ctx, const std::string& input, con
   AttrMap attrs{{"weights", w},          {"strides", g.strides}, {"dilations", g.dilations},
                 {"pads", g.pads},        {"groups", groups},     {"layout", layout}};
   if (!g.same_extent.empty()) attrs["same_extent"] = g.same_extent;
-  if (bias) {
-    INGOT_ASSIGN_OR_RETURN(TensorRef b, ctx.constant("bias", *bias));
-    attrs["bias"] = b;
-  }
+  INGOT_TRY(add_bias(ctx, bias, attrs));
   return ctx.add(node_name, "Conv2D", {input}, std::move(attrs));
 }
 
@@ -100,13 +105,38 @@ Status expect_rank(const LayerContext& ctx, std::size_t rank) {
   return {};
 }
 
-}  // namespace
+// What every 2-D convolution layer reads first: its one rank-4 input, in its data_format.
+struct ConvInput {
+  std::string layout;
+  Spatial in;
+};
 
-Outputs import_conv2d(LayerContext& ctx) {
+Result<ConvInput> conv2d_input(const LayerContext& ctx, bool reads_groups) {
   INGOT_TRY(ctx.expect_inputs(1, 1));
   INGOT_TRY(expect_rank(ctx, 4));
   INGOT_ASSIGN_OR_RETURN(std::string layout, layout_of(ctx));
-  const Spatial in = spatial_of(ctx.shape(), layout);
+  if (!reads_groups) INGOT_TRY(expect_no_groups(ctx));
+  return ConvInput{layout, spatial_of(ctx.shape(), layout)};
+}
+
+// What every convolution layer reads last: its bias (if use_bias) and its fused activation.
+struct ConvEpilogue {
+  std::optional<Tensor> bias;
+  std::string activation;
+};
+
+Result<ConvEpilogue> conv_epilogue(const LayerContext& ctx, std::int64_t channels) {
+  INGOT_ASSIGN_OR_RETURN(auto bias, bias_of(ctx, channels));
+  INGOT_ASSIGN_OR_RETURN(std::string act, activation_of(ctx));
+  return ConvEpilogue{std::move(bias), std::move(act)};
+}
+
+}  // namespace
+
+Outputs import_conv2d(LayerContext& ctx) {
+  INGOT_ASSIGN_OR_RETURN(ConvInput x, conv2d_input(ctx, true));
+  const std::string& layout = x.layout;
+  const Spatial& in = x.in;
   INGOT_ASSIGN_OR_RETURN(Tensor kernel, ctx.weight("kernel"));
   INGOT_ASSIGN_OR_RETURN(std::int64_t groups, ctx.config.integer("groups", 1));
   INGOT_ASSIGN_OR_RETURN(std::int64_t filters, ctx.config.integer("filters"));
@@ -117,27 +147,25 @@ Outputs import_conv2d(LayerContext& ctx) {
   INGOT_TRY(expect_weight_shape(ctx, "kernel", kernel, Shape{ks[0], ks[1], in.c / groups, filters},
                                 "kernel_size, input channels / groups, filters"));
   INGOT_ASSIGN_OR_RETURN(ConvGeometry g, conv_geometry(ctx, in, ks[0], ks[1], 2));
-  INGOT_ASSIGN_OR_RETURN(auto bias, bias_of(ctx, filters));
-  INGOT_ASSIGN_OR_RETURN(std::string act, activation_of(ctx));
+  INGOT_ASSIGN_OR_RETURN(ConvEpilogue tail, conv_epilogue(ctx, filters));
+  const auto& [bias, act] = tail;
   INGOT_ASSIGN_OR_RETURN(std::string conv, conv2d_node(ctx, ctx.inputs[0], layout, kernel, groups, g, bias,
                                                         main_node_name(ctx, act, "conv")));
   return single_output(add_activation(ctx, conv, act, ctx.name()));
 }
 
 Outputs import_depthwise_conv2d(LayerContext& ctx) {
-  INGOT_TRY(ctx.expect_inputs(1, 1));
-  INGOT_TRY(expect_rank(ctx, 4));
-  INGOT_ASSIGN_OR_RETURN(std::string layout, layout_of(ctx));
-  const Spatial in = spatial_of(ctx.shape(), layout);
-  INGOT_TRY(expect_no_groups(ctx));
+  INGOT_ASSIGN_OR_RETURN(ConvInput x, conv2d_input(ctx, false));
+  const std::string& layout = x.layout;
+  const Spatial& in = x.in;
   INGOT_ASSIGN_OR_RETURN(Tensor kernel, ctx.weight("depthwise_kernel"));
   INGOT_ASSIGN_OR_RETURN(std::int64_t mult, ctx.config.integer("depth_multiplier", 1));
   INGOT_ASSIGN_OR_RETURN(auto ks, ctx.config.ints("kernel_size", 2, 1));
   INGOT_TRY(expect_weight_shape(ctx, "depthwise_kernel", kernel, Shape{ks[0], ks[1], in.c, mult},
                                 "kernel_size, input channels, depth_multiplier"));
   INGOT_ASSIGN_OR_RETURN(ConvGeometry g, conv_geometry(ctx, in, ks[0], ks[1], 2));
-  INGOT_ASSIGN_OR_RETURN(auto bias, bias_of(ctx, in.c * mult));
-  INGOT_ASSIGN_OR_RETURN(std::string act, activation_of(ctx));
+  INGOT_ASSIGN_OR_RETURN(ConvEpilogue tail, conv_epilogue(ctx, in.c * mult));
+  const auto& [bias, act] = tail;
   // (kh, kw, C, M) is (kh, kw, 1, C*M) in memory, output channel c*M + m: a grouped conv.
   const Tensor as_grouped = kernel.reshaped(Shape{ks[0], ks[1], 1, in.c * mult});
   INGOT_ASSIGN_OR_RETURN(std::string conv, conv2d_node(ctx, ctx.inputs[0], layout, as_grouped, in.c, g, bias,
@@ -146,11 +174,9 @@ Outputs import_depthwise_conv2d(LayerContext& ctx) {
 }
 
 Outputs import_separable_conv2d(LayerContext& ctx) {
-  INGOT_TRY(ctx.expect_inputs(1, 1));
-  INGOT_TRY(expect_rank(ctx, 4));
-  INGOT_ASSIGN_OR_RETURN(std::string layout, layout_of(ctx));
-  const Spatial in = spatial_of(ctx.shape(), layout);
-  INGOT_TRY(expect_no_groups(ctx));
+  INGOT_ASSIGN_OR_RETURN(ConvInput x, conv2d_input(ctx, false));
+  const std::string& layout = x.layout;
+  const Spatial& in = x.in;
   INGOT_ASSIGN_OR_RETURN(Tensor dw, ctx.weight("depthwise_kernel"));
   INGOT_ASSIGN_OR_RETURN(Tensor pw, ctx.weight("pointwise_kernel"));
   INGOT_ASSIGN_OR_RETURN(std::int64_t mult, ctx.config.integer("depth_multiplier", 1));
@@ -161,8 +187,8 @@ Outputs import_separable_conv2d(LayerContext& ctx) {
   INGOT_TRY(expect_weight_shape(ctx, "pointwise_kernel", pw, Shape{1, 1, in.c * mult, filters},
                                 "1, 1, input channels * depth_multiplier, filters"));
   INGOT_ASSIGN_OR_RETURN(ConvGeometry g, conv_geometry(ctx, in, ks[0], ks[1], 2));
-  INGOT_ASSIGN_OR_RETURN(auto bias, bias_of(ctx, filters));
-  INGOT_ASSIGN_OR_RETURN(std::string act, activation_of(ctx));
+  INGOT_ASSIGN_OR_RETURN(ConvEpilogue tail, conv_epilogue(ctx, filters));
+  const auto& [bias, act] = tail;
   const Tensor as_grouped = dw.reshaped(Shape{ks[0], ks[1], 1, in.c * mult});
   INGOT_ASSIGN_OR_RETURN(std::string depthwise, conv2d_node(ctx, ctx.inputs[0], layout, as_grouped, in.c, g,
                                                              std::nullopt, ctx.name("depthwise")));
@@ -189,8 +215,8 @@ Outputs import_conv1d(LayerContext& ctx) {
   INGOT_TRY(expect_weight_shape(ctx, "kernel", kernel, Shape{ks[0], channels / groups, filters},
                                 "kernel_size, input channels / groups, filters"));
   INGOT_ASSIGN_OR_RETURN(ConvGeometry g, conv_geometry(ctx, Spatial{1, length, channels}, 1, ks[0], 1));
-  INGOT_ASSIGN_OR_RETURN(auto bias, bias_of(ctx, filters));
-  INGOT_ASSIGN_OR_RETURN(std::string act, activation_of(ctx));
+  INGOT_ASSIGN_OR_RETURN(ConvEpilogue tail, conv_epilogue(ctx, filters));
+  const auto& [bias, act] = tail;
   // Run as a 2-D convolution over a height of 1.
   const Shape image = last ? Shape{s[0], 1, length, channels} : Shape{s[0], channels, 1, length};
   INGOT_ASSIGN_OR_RETURN(std::string as2d, ctx.add(ctx.name("to_2d"), "Reshape", ctx.inputs,
@@ -205,11 +231,9 @@ Outputs import_conv1d(LayerContext& ctx) {
 }
 
 Outputs import_conv2d_transpose(LayerContext& ctx) {
-  INGOT_TRY(ctx.expect_inputs(1, 1));
-  INGOT_TRY(expect_rank(ctx, 4));
-  INGOT_ASSIGN_OR_RETURN(std::string layout, layout_of(ctx));
-  const Spatial in = spatial_of(ctx.shape(), layout);
-  INGOT_TRY(expect_no_groups(ctx));
+  INGOT_ASSIGN_OR_RETURN(ConvInput x, conv2d_input(ctx, false));
+  const std::string& layout = x.layout;
+  const Spatial& in = x.in;
   INGOT_ASSIGN_OR_RETURN(Tensor kernel, ctx.weight("kernel"));
   INGOT_ASSIGN_OR_RETURN(std::int64_t filters, ctx.config.integer("filters"));
   INGOT_ASSIGN_OR_RETURN(auto ks, ctx.config.ints("kernel_size", 2, 1));
@@ -245,15 +269,12 @@ Outputs import_conv2d_transpose(LayerContext& ctx) {
     pads[i + 2] = crop - pads[i];
     extra[i] = std::max<std::int64_t>(length - full, 0);
   }
-  INGOT_ASSIGN_OR_RETURN(auto bias, bias_of(ctx, filters));
-  INGOT_ASSIGN_OR_RETURN(std::string act, activation_of(ctx));
+  INGOT_ASSIGN_OR_RETURN(ConvEpilogue tail, conv_epilogue(ctx, filters));
+  const auto& [bias, act] = tail;
   INGOT_ASSIGN_OR_RETURN(TensorRef w, ctx.constant("kernel", hwab_to_baHW(kernel, ctx.settings.theano)));
   AttrMap attrs{{"weights", w}, {"strides", strides}, {"dilations", dilations}, {"pads", pads},
                 {"output_padding", extra}, {"layout", layout}};
-  if (bias) {
-    INGOT_ASSIGN_OR_RETURN(TensorRef b, ctx.constant("bias", *bias));
-    attrs["bias"] = b;
-  }
+  INGOT_TRY(add_bias(ctx, bias, attrs));
   INGOT_ASSIGN_OR_RETURN(std::string conv, ctx.add(main_node_name(ctx, act, "conv"), "ConvTranspose2D", ctx.inputs,
                                                     std::move(attrs)));
   return single_output(add_activation(ctx, conv, act, ctx.name()));

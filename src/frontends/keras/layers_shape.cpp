@@ -54,35 +54,24 @@ std::string bilinear_coordinates(const ImportSettings& settings) {
   return settings.half_pixel_resize ? "half_pixel" : "asymmetric";
 }
 
+// ZeroPadding and Cropping read {begin, end} per spatial axis from one key: pairs in 2-D
+// (an int, a pair, or a pair of pairs), a pair or an int in 1-D.
+using SpatialEdit = Outputs (*)(LayerContext&, const std::vector<std::int64_t>& axes,
+                                const std::vector<std::int64_t>& begin_end);
+
+Outputs edit_spatial_axes(LayerContext& ctx, std::size_t spatial_rank, const std::string& key, SpatialEdit edit) {
+  INGOT_TRY(ctx.expect_inputs(1, 1));
+  INGOT_ASSIGN_OR_RETURN(auto axes, spatial_axes(ctx, spatial_rank));
+  INGOT_ASSIGN_OR_RETURN(auto begin_end, spatial_rank == 2 ? ctx.config.pairs2d(key) : ctx.config.ints(key, 2, 1));
+  return edit(ctx, axes, begin_end);
+}
+
 }  // namespace
 
-Outputs import_zero_padding2d(LayerContext& ctx) {
-  INGOT_TRY(ctx.expect_inputs(1, 1));
-  INGOT_ASSIGN_OR_RETURN(auto axes, spatial_axes(ctx, 2));
-  INGOT_ASSIGN_OR_RETURN(auto p, ctx.config.pairs2d("padding"));
-  return pad(ctx, axes, p);
-}
-
-Outputs import_zero_padding1d(LayerContext& ctx) {
-  INGOT_TRY(ctx.expect_inputs(1, 1));
-  INGOT_ASSIGN_OR_RETURN(auto axes, spatial_axes(ctx, 1));
-  INGOT_ASSIGN_OR_RETURN(auto p, ctx.config.ints("padding", 2, 1));
-  return pad(ctx, axes, p);
-}
-
-Outputs import_cropping2d(LayerContext& ctx) {
-  INGOT_TRY(ctx.expect_inputs(1, 1));
-  INGOT_ASSIGN_OR_RETURN(auto axes, spatial_axes(ctx, 2));
-  INGOT_ASSIGN_OR_RETURN(auto c, ctx.config.pairs2d("cropping"));
-  return crop(ctx, axes, c);
-}
-
-Outputs import_cropping1d(LayerContext& ctx) {
-  INGOT_TRY(ctx.expect_inputs(1, 1));
-  INGOT_ASSIGN_OR_RETURN(auto axes, spatial_axes(ctx, 1));
-  INGOT_ASSIGN_OR_RETURN(auto c, ctx.config.ints("cropping", 2, 1));
-  return crop(ctx, axes, c);
-}
+Outputs import_zero_padding2d(LayerContext& ctx) { return edit_spatial_axes(ctx, 2, "padding", pad); }
+Outputs import_zero_padding1d(LayerContext& ctx) { return edit_spatial_axes(ctx, 1, "padding", pad); }
+Outputs import_cropping2d(LayerContext& ctx) { return edit_spatial_axes(ctx, 2, "cropping", crop); }
+Outputs import_cropping1d(LayerContext& ctx) { return edit_spatial_axes(ctx, 1, "cropping", crop); }
 
 Outputs import_upsampling2d(LayerContext& ctx) {
   INGOT_TRY(ctx.expect_inputs(1, 1));
