@@ -21,6 +21,8 @@ namespace {
 
 bool is_depthwise(const ops::Conv2DParams& p) { return p.groups > 1 && p.weights.shape()[1] == 1; }
 
+const Tensor* scale_of(const ops::Conv2DParams& p) { return p.weights_scale ? &*p.weights_scale : nullptr; }
+
 // OIHW -> OHWI ([groups][group_out][kh][kw][group_in], as XNNPACK's generic packer reads).
 std::vector<float> to_ohwi(const Tensor& w) {
   const Shape& s = w.shape();
@@ -116,8 +118,10 @@ Result<std::unique_ptr<Kernel>> prepare_onednn_winograd(const ops::Conv2DParams&
     const memory in_nhwc = onednn::wrap(src, *r.inputs[0]), out_nhwc = onednn::wrap(dst, *r.outputs[0]);
     const memory in_blocked(blocked_src, onednn::engine(), r.scratch.data());
     const memory out_blocked(blocked_dst, onednn::engine(), r.scratch.data() + dst_offset);
-    onednn::Binding binding{have_w, p.weights, bias, p.bias,
-                            {{DNNL_ARG_SRC, in_blocked}, {DNNL_ARG_DST, out_blocked}}, r.weights_arena};
+    onednn::Binding binding{have_w,         p.weights,
+                            bias,           p.bias,
+                            {{DNNL_ARG_SRC, in_blocked}, {DNNL_ARG_DST, out_blocked}},
+                            r.weights_arena, scale_of(p)};
     binding.before.push_back(onednn::reorder_step(in_nhwc, in_blocked));
     if (residual) binding.before.push_back(onednn::reorder_step(onednn::wrap(dst, *r.inputs[1]), out_blocked));
     binding.after.push_back(onednn::reorder_step(out_blocked, out_nhwc));
@@ -155,7 +159,8 @@ Result<std::unique_ptr<Kernel>> prepare_onednn(const ops::Conv2DParams& p, const
                                                  {DNNL_ARG_DST, onednn::wrap(dst, *r.outputs[0])}};
     if (residual) io.emplace_back(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, onednn::wrap(dst, *r.inputs[1]));
     return onednn::make_kernel(dnnl::convolution_forward(pd), pd.weights_desc(),
-                               {have_w, p.weights, bias, p.bias, std::move(io), r.weights_arena}, r.pool->threads(),
+                               {have_w, p.weights, bias, p.bias, std::move(io), r.weights_arena, scale_of(p)},
+                               r.pool->threads(),
                                std::string("onednn conv2d ") + pd.impl_info_str() + (residual ? " + residual" : ""));
   } catch (const dnnl::error& e) {
     return onednn::declined(e, what);
@@ -177,17 +182,18 @@ bool conv2d_accepts_residual(const ops::Conv2DParams& p, ConvLibrary library) {
 
 Result<std::unique_ptr<Kernel>> prepare_conv2d(const ops::Conv2DParams& folded, const KernelRequest& r) {
   if (folded.layout != "NHWC") return std::unique_ptr<Kernel>();
-  ops::Conv2DParams p = folded;  // with the weights as packed: weights_scale applied
-  INGOT_ASSIGN_OR_RETURN(p.weights, packing_weights(folded.weights, folded.weights_scale, r));
-  p.weights_scale.reset();
   if (r.conv_library == ConvLibrary::onednn && onednn::available()) {
-    if (winograd_candidate(p, r)) {
-      INGOT_ASSIGN_OR_RETURN(auto kernel, prepare_onednn_winograd(p, r));
+    // oneDNN applies weights_scale while it reorders the weights into its own layout.
+    if (winograd_candidate(folded, r)) {
+      INGOT_ASSIGN_OR_RETURN(auto kernel, prepare_onednn_winograd(folded, r));
       if (kernel) return kernel;
     }
-    INGOT_ASSIGN_OR_RETURN(auto kernel, prepare_onednn(p, r));
+    INGOT_ASSIGN_OR_RETURN(auto kernel, prepare_onednn(folded, r));
     if (kernel) return kernel;
   }
+  ops::Conv2DParams p = folded;  // XNNPACK packs from the weights with weights_scale applied
+  INGOT_ASSIGN_OR_RETURN(p.weights, packing_weights(folded.weights, folded.weights_scale, r));
+  p.weights_scale.reset();
   // XNNPACK has no summand input: a fused residual then runs on the reference kernel.
   if (!xnn::available() || r.inputs.size() != 1) return std::unique_ptr<Kernel>();
   const Shape& x = r.inputs[0]->shape();  // N, H, W, C

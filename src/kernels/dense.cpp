@@ -27,7 +27,7 @@ Result<std::unique_ptr<Kernel>> prepare_onednn(const ops::DenseParams& p, const 
         dnnl::inner_product_forward(pd), pd.weights_desc(),
         {have_w, p.weights, bias, p.bias,
          {{DNNL_ARG_SRC, onednn::wrap(src, *r.inputs[0])}, {DNNL_ARG_DST, onednn::wrap(dst, *r.outputs[0])}},
-         r.weights_arena},
+         r.weights_arena, p.weights_scale ? &*p.weights_scale : nullptr},
         r.pool->threads(), std::string("onednn dense ") + pd.impl_info_str());
   } catch (const dnnl::error& e) {
     return onednn::declined(e, "oneDNN dense");
@@ -37,13 +37,14 @@ Result<std::unique_ptr<Kernel>> prepare_onednn(const ops::DenseParams& p, const 
 }  // namespace
 
 Result<std::unique_ptr<Kernel>> prepare_dense(const ops::DenseParams& folded, const KernelRequest& r) {
-  ops::DenseParams p = folded;  // with the weights as packed: weights_scale applied
-  INGOT_ASSIGN_OR_RETURN(p.weights, packing_weights(folded.weights, folded.weights_scale, r));
-  p.weights_scale.reset();
   if (r.conv_library == ConvLibrary::onednn && onednn::available()) {
-    INGOT_ASSIGN_OR_RETURN(auto kernel, prepare_onednn(p, r));
+    // oneDNN applies weights_scale while it reorders the weights into its own layout.
+    INGOT_ASSIGN_OR_RETURN(auto kernel, prepare_onednn(folded, r));
     if (kernel) return kernel;
   }
+  ops::DenseParams p = folded;  // XNNPACK packs from the weights with weights_scale applied
+  INGOT_ASSIGN_OR_RETURN(p.weights, packing_weights(folded.weights, folded.weights_scale, r));
+  p.weights_scale.reset();
   if (!xnn::available()) return std::unique_ptr<Kernel>();
   const auto out_features = static_cast<std::size_t>(p.weights.shape()[0]);
   const auto in_features = static_cast<std::size_t>(p.weights.shape()[1]);

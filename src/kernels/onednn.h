@@ -28,8 +28,12 @@ void use_threads(int threads);
 // Memory over a tensor the arena owns (no copy).
 dnnl::memory wrap(const dnnl::memory::desc& desc, const Tensor& t);
 
-// Weights copied once into the layout the primitive chose (`want`), from ingot's layout (`have`).
-Result<dnnl::memory> reorder_weights(const dnnl::memory::desc& have, const dnnl::memory::desc& want, const Tensor& w);
+// Weights copied once into the layout the primitive chose (`want`), from ingot's layout (`have`),
+// into memory carved from `arena` (nullptr: a buffer of its own, kept in `buffers`). With a
+// `scale`, output channel o (the leading axis of ingot's layout) is multiplied by scale[o] on the
+// way, each product rounded to f32 once: the same values a folded copy would hold.
+Result<dnnl::memory> reorder_weights(const dnnl::memory::desc& have, const dnnl::memory::desc& want, const Tensor& w,
+                                     const Tensor* scale, TensorArena* arena, std::vector<Tensor>& buffers);
 
 // One primitive with its arguments, as the run phase executes it.
 struct Step {
@@ -49,6 +53,7 @@ struct Binding {
   const std::optional<Tensor>& bias;
   std::vector<std::pair<int, dnnl::memory>> io;  // DNNL_ARG_SRC, DNNL_ARG_DST, post-op operands
   TensorArena* arena = nullptr;                   // where the copies go; nullptr: their own memory
+  const Tensor* weights_scale = nullptr;          // per output channel, applied while reordering
   // Steps around the primitive: layout changes of its activations (Winograd's blocked ones).
   std::vector<Step> before, after;
 };
