@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstring>
+#include <set>
 #include <unordered_map>
 
 #include "format/format.h"
@@ -37,6 +38,31 @@ Status check_variable_outputs_are_final(const ir::Graph& graph, const ir::Node& 
 }  // namespace
 
 namespace {
+
+// The nodes whose every output is read, and read only, by nodes folded to constants (or by
+// other such nodes): a shape-only CaffePriorBox reads its feature map for its shape alone, and
+// the NCHW copy nhwc_layout makes of that map for it is computed for nobody. Walked from the
+// last node back, so a chain feeding only folded nodes goes as a whole.
+std::set<std::string> read_only_by_folded(const ir::Graph& graph, const std::vector<std::size_t>& order) {
+  std::unordered_map<std::string, std::vector<const ir::Node*>> readers;
+  for (const ir::Node& node : graph.nodes)
+    for (const auto& in : node.inputs) readers[in].push_back(&node);
+  const std::set<std::string> outputs(graph.outputs.begin(), graph.outputs.end());
+  std::set<std::string> unread;
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    const ir::Node& node = graph.nodes[*it];
+    if (node.op == "Input" || folded_constant(graph, node.name) != nullptr || node.outputs.empty()) continue;
+    const bool only_folded_readers = std::all_of(node.outputs.begin(), node.outputs.end(), [&](const std::string& out) {
+      const auto r = readers.find(out);
+      return !outputs.count(out) && r != readers.end() &&
+             std::all_of(r->second.begin(), r->second.end(), [&](const ir::Node* reader) {
+               return unread.count(reader->name) || folded_constant(graph, reader->name) != nullptr;
+             });
+    });
+    if (only_folded_readers) unread.insert(node.name);
+  }
+  return unread;
+}
 
 // The shapes a graph's inputs have now, in feeding order.
 std::vector<Shape> input_shapes_of(const ir::Graph& graph) {
@@ -149,9 +175,14 @@ Status Session::Plan::build(const OpRegistry& registry, const PlanOptions& optio
     const TensorInfo& info = graph.values[i].info;
     requests[i] = {static_cast<std::size_t>(info.shape.num_elements()) * dtype_size(info.dtype), -1, -1};
   }
-  std::vector<const ir::Node*> kernel_nodes;
+  const std::set<std::string> unread = options.keep_all_values ? std::set<std::string>() : read_only_by_folded(graph, order);
+  for (const std::string& name : unread) {
+    pass_log.push_back("plan: " + graph.find_node(name)->op + " " + quote(name) +
+                       " dropped (only shape-only nodes folded to constants read it)");
+  }
   for (std::size_t index : order) {
     const ir::Node& node = graph.nodes[index];
+    if (unread.count(node.name)) continue;  // its outputs live before step 0, unwritten, unread
     Step step;
     step.node = &node;
     INGOT_ASSIGN_OR_RETURN(step.bound, ir::bind_node(node, registry, constants));
@@ -172,6 +203,7 @@ Status Session::Plan::build(const OpRegistry& registry, const PlanOptions& optio
     const int k = step.bound.op->kernel ? static_cast<int>(steps.size()) : -1;  // Input: before step 0
     for (const auto& out : node.outputs) requests[index_of.at(out)].first_step = k;
     for (const auto& in : node.inputs) {
+      if (step.folded != nullptr) break;  // a folded step copies its constant, it reads no input
       BufferRequest& r = requests[index_of.at(in)];
       r.last_step = std::max(r.last_step, k);
     }

@@ -209,6 +209,35 @@ INSTANTIATE_TEST_SUITE_P(Fixtures, CaffeModels, ::testing::ValuesIn(kCases), [](
   return s;
 });
 
+// The face detector's PriorBoxes are folded to constants and read their feature maps for the
+// shape alone: the NCHW copies nhwc_layout makes of those maps for them are dropped from the
+// plan, and the detections are what the reference kernels (which keep every node) compute.
+TEST(CaffeModels, NodesReadOnlyByFoldedPriorBoxesAreNotRun) {
+  INGOT_REQUIRE_SHARED("caffe-yufacedetectnet-ssd");
+  const std::string dir = repo_path("../shared/models/caffe-yufacedetectnet-ssd/");
+  TempDir tmp("ingot_caffe_folded_readers");
+  const std::string model = tmp / "yu.ingot";
+  ASSERT_EQ(ingot("convert " + dir + "yufacedetectnet-open-v2.prototxt --weights " + dir +
+                  "yufacedetectnet-open-v2.caffemodel -o " + model).exit_code, 0);
+  const auto plan = ingot("inspect --plan " + model);
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  for (const char* map : {"conv3_3_norm", "conv4_3_norm", "conv5_3_norm", "conv6_3_norm"}) {
+    EXPECT_NE(plan.out.find("plan: Transpose '" + std::string(map) + "/nchw' dropped"), std::string::npos) << map;
+  }
+  const std::string input = (fixtures() / "yufacedetectnet-faces1" / "input.npy").string();
+  ASSERT_EQ(ingot("run " + model + " --input " + input + " --output-dir " + (tmp / "opt")).exit_code, 0);
+  ASSERT_EQ(ingot("run " + model + " --reference --input " + input + " --output-dir " + (tmp / "ref")).exit_code, 0);
+  auto optimized = npy::read(tmp / "opt/output_0.npy");
+  auto reference = npy::read(tmp / "ref/output_0.npy");
+  ASSERT_TRUE(optimized.ok() && reference.ok());
+  ASSERT_EQ(optimized->shape(), reference->shape());
+  ASSERT_GT(reference->num_elements(), 0);
+  // Scores and boxes: the optimized convolutions sum in another order than the reference's;
+  // 1e-4 absolute on values in [0, 1] is the bound the OpenCV comparison above states too.
+  const auto a = optimized->data<float>(), b = reference->data<float>();
+  for (std::size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-4) << "element " << i;
+}
+
 TEST(CaffeModels, EveryFixtureCaseIsListed) {
   std::set<std::string> listed(std::begin(kCases), std::end(kCases));
   for (const auto& e : fs::directory_iterator(fixtures())) {
