@@ -21,8 +21,6 @@ namespace {
 
 bool is_depthwise(const ops::Conv2DParams& p) { return p.groups > 1 && p.weights.shape()[1] == 1; }
 
-const Tensor* scale_of(const ops::Conv2DParams& p) { return p.weights_scale ? &*p.weights_scale : nullptr; }
-
 // OIHW -> OHWI ([groups][group_out][kh][kw][group_in], as XNNPACK's generic packer reads).
 std::vector<float> to_ohwi(const Tensor& w) {
   const Shape& s = w.shape();
@@ -121,7 +119,7 @@ Result<std::unique_ptr<Kernel>> prepare_onednn_winograd(const ops::Conv2DParams&
     onednn::Binding binding{have_w,         p.weights,
                             bias,           p.bias,
                             {{DNNL_ARG_SRC, in_blocked}, {DNNL_ARG_DST, out_blocked}},
-                            r.weights_arena, scale_of(p)};
+                            r.weights_arena, onednn::scale_of(p.weights_scale)};
     binding.before.push_back(onednn::reorder_step(in_nhwc, in_blocked));
     if (residual) binding.before.push_back(onednn::reorder_step(onednn::wrap(dst, *r.inputs[1]), out_blocked));
     binding.after.push_back(onednn::reorder_step(out_blocked, out_nhwc));
@@ -159,7 +157,7 @@ Result<std::unique_ptr<Kernel>> prepare_onednn(const ops::Conv2DParams& p, const
                                                  {DNNL_ARG_DST, onednn::wrap(dst, *r.outputs[0])}};
     if (residual) io.emplace_back(DNNL_ARG_ATTR_MULTIPLE_POST_OP(0) | DNNL_ARG_SRC_1, onednn::wrap(dst, *r.inputs[1]));
     return onednn::make_kernel(dnnl::convolution_forward(pd), pd.weights_desc(),
-                               {have_w, p.weights, bias, p.bias, std::move(io), r.weights_arena, scale_of(p)},
+                               {have_w, p.weights, bias, p.bias, std::move(io), r.weights_arena, onednn::scale_of(p.weights_scale)},
                                r.pool->threads(),
                                std::string("onednn conv2d ") + pd.impl_info_str() + (residual ? " + residual" : ""));
   } catch (const dnnl::error& e) {

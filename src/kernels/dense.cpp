@@ -27,7 +27,7 @@ Result<std::unique_ptr<Kernel>> prepare_onednn(const ops::DenseParams& p, const 
         dnnl::inner_product_forward(pd), pd.weights_desc(),
         {have_w, p.weights, bias, p.bias,
          {{DNNL_ARG_SRC, onednn::wrap(src, *r.inputs[0])}, {DNNL_ARG_DST, onednn::wrap(dst, *r.outputs[0])}},
-         r.weights_arena, p.weights_scale ? &*p.weights_scale : nullptr},
+         r.weights_arena, onednn::scale_of(p.weights_scale)},
         r.pool->threads(), std::string("onednn dense ") + pd.impl_info_str());
   } catch (const dnnl::error& e) {
     return onednn::declined(e, "oneDNN dense");

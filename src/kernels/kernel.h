@@ -97,6 +97,10 @@ struct KernelRequest {
 // so a scaled copy per layer would only cost memory and page faults.
 Result<Tensor> packing_weights(const Tensor& weights, const std::optional<Tensor>& scale, const KernelRequest& r);
 
+// dst[o * per + i] = weights[o * per + i] * scale[o], o the leading axis: the scaled weights in
+// ingot's own layout, written to `dst` (room for weights.num_elements() floats).
+void scale_rows(const Tensor& weights, const Tensor& scale, float* dst);
+
 // Scratch memory prepare() needs for this request (its tensors' shapes are what counts).
 std::size_t scratch_bytes(const KernelRequest& request);
 

@@ -46,16 +46,6 @@ dnnl::memory wrap(const dnnl::memory::desc& desc, const Tensor& t) {
 
 namespace {
 
-// dst[o * per + i] = w[o * per + i] * scale[o]: the scaled weights in ingot's own layout.
-void scaled_copy(const Tensor& w, const Tensor& scale, std::byte* dst) {
-  const auto src = w.data<float>();
-  const auto s = scale.data<float>();
-  auto* out = reinterpret_cast<float*>(dst);
-  const std::size_t rows = s.size(), per = rows == 0 ? 0 : src.size() / rows;
-  for (std::size_t o = 0; o < rows; ++o)
-    for (std::size_t i = 0; i < per; ++i) out[o * per + i] = src[o * per + i] * s[o];
-}
-
 // Output channels are axis 0 of oihw / io, axes 0 and 1 (group, channel in group) of goihw.
 int output_channel_mask(const dnnl::memory::desc& have) { return have.data.ndims == 5 ? 0b11 : 0b1; }
 
@@ -96,7 +86,7 @@ Result<dnnl::memory> reorder_weights(const dnnl::memory::desc& have, const dnnl:
   if (have == want) {
     // Same layout: a copy all the same, so the kernel does not depend on the constant's storage.
     if (scale != nullptr) {
-      scaled_copy(w, *scale, buffers.back().mutable_bytes());
+      scale_rows(w, *scale, static_cast<float*>(to.get_data_handle()));
     } else {
       std::memcpy(to.get_data_handle(), w.bytes(), want.get_size());
     }
@@ -113,7 +103,7 @@ Result<dnnl::memory> reorder_weights(const dnnl::memory::desc& have, const dnnl:
     return to;
   }
   INGOT_ASSIGN_OR_RETURN(Tensor scaled, Tensor::allocate(DType::f32, w.shape()));
-  scaled_copy(w, *scale, scaled.mutable_bytes());
+  scale_rows(w, *scale, scaled.mutable_data<float>().data());
   from = wrap(have, scaled);
   const dnnl::reorder::primitive_desc pd(from, to, reorder_attr(have, nullptr));
   run_reorder(pd, from, to);

@@ -58,6 +58,9 @@ struct Binding {
   std::vector<Step> before, after;
 };
 
+// A Binding's weights_scale from an op's optional one.
+inline const Tensor* scale_of(const std::optional<Tensor>& scale) { return scale ? &*scale : nullptr; }
+
 // The kernel for a created primitive: weights reordered into `want_weights`, bias copied,
 // arguments bound once.
 Result<std::unique_ptr<Kernel>> make_kernel(dnnl::primitive primitive, const dnnl::memory::desc& want_weights,

@@ -16,13 +16,16 @@ Result<Tensor> packing_weights(const Tensor& weights, const std::optional<Tensor
   } else {
     INGOT_ASSIGN_OR_RETURN(out, Tensor::allocate(DType::f32, weights.shape()));
   }
+  scale_rows(weights, *scale, out.mutable_data<float>().data());
+  return out;
+}
+
+void scale_rows(const Tensor& weights, const Tensor& scale, float* dst) {
   const auto w = weights.data<float>();
-  const auto s = scale->data<float>();
-  auto dst = out.mutable_data<float>();
+  const auto s = scale.data<float>();
   const std::size_t rows = s.size(), per = rows == 0 ? 0 : w.size() / rows;
   for (std::size_t o = 0; o < rows; ++o)
     for (std::size_t i = 0; i < per; ++i) dst[o * per + i] = w[o * per + i] * s[o];
-  return out;
 }
 
 }  // namespace ingot::kernels

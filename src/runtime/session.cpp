@@ -202,10 +202,11 @@ Status Session::Plan::build(const OpRegistry& registry, const PlanOptions& optio
     if (step.bound.op->schema.variable_output) INGOT_TRY(check_variable_outputs_are_final(graph, node));
     const int k = step.bound.op->kernel ? static_cast<int>(steps.size()) : -1;  // Input: before step 0
     for (const auto& out : node.outputs) requests[index_of.at(out)].first_step = k;
-    for (const auto& in : node.inputs) {
-      if (step.folded != nullptr) break;  // a folded step copies its constant, it reads no input
-      BufferRequest& r = requests[index_of.at(in)];
-      r.last_step = std::max(r.last_step, k);
+    if (step.folded == nullptr) {  // a folded step copies its constant: it reads no input
+      for (const auto& in : node.inputs) {
+        BufferRequest& r = requests[index_of.at(in)];
+        r.last_step = std::max(r.last_step, k);
+      }
     }
     if (k >= 0) steps.push_back(std::move(step));
   }

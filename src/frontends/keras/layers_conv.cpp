@@ -135,8 +135,7 @@ Result<ConvEpilogue> conv_epilogue(const LayerContext& ctx, std::int64_t channel
 
 Outputs import_conv2d(LayerContext& ctx) {
   INGOT_ASSIGN_OR_RETURN(ConvInput x, conv2d_input(ctx, true));
-  const std::string& layout = x.layout;
-  const Spatial& in = x.in;
+  const auto& [layout, in] = x;
   INGOT_ASSIGN_OR_RETURN(Tensor kernel, ctx.weight("kernel"));
   INGOT_ASSIGN_OR_RETURN(std::int64_t groups, ctx.config.integer("groups", 1));
   INGOT_ASSIGN_OR_RETURN(std::int64_t filters, ctx.config.integer("filters"));
@@ -156,8 +155,7 @@ Outputs import_conv2d(LayerContext& ctx) {
 
 Outputs import_depthwise_conv2d(LayerContext& ctx) {
   INGOT_ASSIGN_OR_RETURN(ConvInput x, conv2d_input(ctx, false));
-  const std::string& layout = x.layout;
-  const Spatial& in = x.in;
+  const auto& [layout, in] = x;
   INGOT_ASSIGN_OR_RETURN(Tensor kernel, ctx.weight("depthwise_kernel"));
   INGOT_ASSIGN_OR_RETURN(std::int64_t mult, ctx.config.integer("depth_multiplier", 1));
   INGOT_ASSIGN_OR_RETURN(auto ks, ctx.config.ints("kernel_size", 2, 1));
@@ -175,8 +173,7 @@ Outputs import_depthwise_conv2d(LayerContext& ctx) {
 
 Outputs import_separable_conv2d(LayerContext& ctx) {
   INGOT_ASSIGN_OR_RETURN(ConvInput x, conv2d_input(ctx, false));
-  const std::string& layout = x.layout;
-  const Spatial& in = x.in;
+  const auto& [layout, in] = x;
   INGOT_ASSIGN_OR_RETURN(Tensor dw, ctx.weight("depthwise_kernel"));
   INGOT_ASSIGN_OR_RETURN(Tensor pw, ctx.weight("pointwise_kernel"));
   INGOT_ASSIGN_OR_RETURN(std::int64_t mult, ctx.config.integer("depth_multiplier", 1));
@@ -232,8 +229,7 @@ Outputs import_conv1d(LayerContext& ctx) {
 
 Outputs import_conv2d_transpose(LayerContext& ctx) {
   INGOT_ASSIGN_OR_RETURN(ConvInput x, conv2d_input(ctx, false));
-  const std::string& layout = x.layout;
-  const Spatial& in = x.in;
+  const auto& [layout, in] = x;
   INGOT_ASSIGN_OR_RETURN(Tensor kernel, ctx.weight("kernel"));
   INGOT_ASSIGN_OR_RETURN(std::int64_t filters, ctx.config.integer("filters"));
   INGOT_ASSIGN_OR_RETURN(auto ks, ctx.config.ints("kernel_size", 2, 1));
